@@ -68,6 +68,19 @@ function createItem(req: IncomingMessage, res: ServerResponse): void {
   req.on('error', () => res.destroy());
 }
 
+/** The status and body answering a bodiless request: 404 for anything but the GET routes. */
+function answer(method: string | undefined, path: string): [number, string | Buffer] {
+  if (method !== 'GET' || !path.startsWith('/items/')) return [404, NOT_FOUND];
+  const rest = path.slice('/items/'.length);
+  const slash = rest.indexOf('/');
+  const id = slash < 0 ? rest : rest.slice(0, slash);
+  const tail = slash < 0 ? '' : rest.slice(slash);
+  if (!isId(id)) return [404, NOT_FOUND];
+  if (tail === '') return [200, itemBody(id)];
+  if (tail === '/report') return [200, REPORT_BODY];
+  return [404, NOT_FOUND];
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
@@ -76,19 +89,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('x-echo-method', req.method ?? '');
     res.setHeader('x-echo-url', raw);
   }
-  if (path === '/items') {
-    if (req.method === 'POST') return createItem(req, res);
-    return send(res, 404, NOT_FOUND);
+  if (path === '/items' && req.method === 'POST') {
+    createItem(req, res);
+    return;
   }
-  if (req.method !== 'GET' || !path.startsWith('/items/')) return send(res, 404, NOT_FOUND);
-  const rest = path.slice('/items/'.length);
-  const slash = rest.indexOf('/');
-  const id = slash < 0 ? rest : rest.slice(0, slash);
-  const tail = slash < 0 ? '' : rest.slice(slash);
-  if (!isId(id)) return send(res, 404, NOT_FOUND);
-  if (tail === '') return send(res, 200, itemBody(id));
-  if (tail === '/report') return send(res, 200, REPORT_BODY);
-  send(res, 404, NOT_FOUND);
+  const [status, body] = answer(req.method, path);
+  send(res, status, body);
 }
 
 /** Starts the upstream on `host:port` (port 0 picks a free one). */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import { itemBody, POST_BODY, REPORT_BODY } from '../../bench/lib/bodies.ts';
@@ -55,9 +56,7 @@ test('reference proxy forwards a chunked POST body', async () => {
   const res = await request(`${proxy.url}/items`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-bench-echo': '1' },
-    body: (async function* () {
-      for (const c of chunks) yield c;
-    })(),
+    body: Readable.from(chunks),
   });
   assert.equal(res.statusCode, 201);
   const whole = chunks.join('');
