@@ -1,0 +1,79 @@
+import { fileURLToPath } from 'node:url';
+import { intOption, parseCommandArgs } from './args.ts';
+import { type Command, EXIT } from './command.ts';
+import { runGateway } from './gateway.ts';
+
+const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+
+/** `rampart demo`: the vulnerable demo API with the gateway in front of it. */
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'start the vulnerable demo API and the gateway in front of it',
+  help: `Usage: rampart demo [--port 8080] [--admin-port 9901] [--api-port 0]
+
+Starts examples/demo-api (a deliberately vulnerable API on a SQLite file) and the gateway in front
+of it with examples/demo.yaml, prints both addresses and a few requests to try. Ctrl-C stops both.
+
+Options:
+      --port <n>        gateway port (default 8080; 0 picks a free one)
+      --admin-port <n>  admin listener port (default 9901; 0 picks a free one)
+      --api-port <n>    demo API port (default 0: a free one)
+  -h, --help            show this help
+
+Exit codes: 0 stopped cleanly, 2 a port is taken or the config is invalid.`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, {
+      port: { type: 'string', default: '8080' },
+      'admin-port': { type: 'string', default: '9901' },
+      'api-port': { type: 'string', default: '0' },
+    });
+    const port = intOption('port', values.port, 0, 65535)!;
+    const adminPort = intOption('admin-port', values['admin-port'], 0, 65535)!;
+    const apiPort = intOption('api-port', values['api-port'], 0, 65535)!;
+    const { startDemoApi } = await import('../../examples/demo-api/server.ts');
+    let api: Awaited<ReturnType<typeof startDemoApi>>;
+    try {
+      api = await startDemoApi({ host: '127.0.0.1', port: apiPort, quiet: true });
+    } catch (err) {
+      io.stderr.write(`error: cannot start the demo API: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
+    const env = {
+      ...io.env,
+      RAMPART_DEMO_PORT: String(port),
+      RAMPART_DEMO_ADMIN_PORT: String(adminPort),
+      RAMPART_DEMO_UPSTREAM: api.url,
+    };
+    try {
+      return await runGateway({
+        file: DEMO_CONFIG,
+        watch: false,
+        workers: 1,
+        io,
+        env,
+        onListening: (gw) => {
+          const g = gw.listeners[0]!.url.replace('127.0.0.1', 'localhost');
+          const a = api.url.replace('127.0.0.1', 'localhost');
+          io.stderr.write(`
+Rampart demo
+  demo API (vulnerable, direct): ${a}
+  gateway (protected):           ${g}
+  admin (health, metrics):       ${gw.admin?.url ?? 'off'}
+
+Try:
+  curl -s ${g}/api/v1/health                      # declared, public: forwarded
+  curl -si ${g}/api/v1/debug                      # undeclared: 404 route.undeclared
+  curl -si ${g}/api/v1/health/..%2f..%2fetc       # encoded slash: 400 request.path.encoding
+  curl -si -X DELETE ${g}/api/v1/health           # undeclared method: 405 with Allow
+  curl -si ${a}/api/v1/orders/1                   # direct: the demo API answers anything
+  curl -s ${gw.admin?.url ?? ''}/metrics | grep rampart_requests_total
+
+Ctrl-C stops both.
+`);
+        },
+      });
+    } finally {
+      await api.close();
+    }
+  },
+};

@@ -1,0 +1,208 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** Every policy runs in one of these modes; `monitor` records what it would have refused. */
+export const Mode = Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], {
+  description: 'enforce refuses; monitor only records the decision',
+});
+
+const Duration = (def: number, description: string) =>
+  Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description: `${description} (milliseconds)` });
+
+const Tls = Type.Object(
+  {
+    cert: Type.String({ minLength: 1, description: 'PEM certificate (and chain) file' }),
+    key: Type.String({ minLength: 1, description: 'PEM private key file' }),
+    ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA bundle for client certificates' })),
+    passphrase: Type.Optional(Type.String({ description: 'key passphrase; use ${ENV} or ${file:…}' })),
+    minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], { default: 'TLSv1.2' }),
+    reloadIntervalMs: Type.Integer({
+      minimum: 0,
+      maximum: 86_400_000,
+      default: 60_000,
+      description: 'how often certificate files are checked for changes; 0 turns it off',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const Listener = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    host: Type.String({ default: '0.0.0.0', minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    tls: Type.Optional(Tls),
+    redirectToHttps: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 65535, description: 'plain HTTP listener that only redirects to this HTTPS port' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Admin = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    host: Type.String({ default: '127.0.0.1', minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 9901 }),
+  },
+  { additionalProperties: false, default: {}, description: 'admin listener: /healthz, /readyz, /metrics' },
+);
+
+const Upstream = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://', description: 'origin of the upstream, http:// or https://' }),
+    connections: Type.Integer({ minimum: 1, maximum: 10_000, default: 128 }),
+    connectTimeoutMs: Duration(5_000, 'TCP/TLS connect timeout'),
+    headersTimeoutMs: Duration(30_000, 'time to receive the response headers'),
+    bodyTimeoutMs: Duration(30_000, 'longest pause between two response body chunks'),
+    ca: Type.Optional(Type.String({ description: 'PEM CA bundle to verify an https upstream' })),
+    rejectUnauthorized: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings that can be set per route (in `apis[].routes` or the OpenAPI `x-rampart` extension). */
+export const RoutePolicy = Type.Object(
+  {
+    mode: Type.Optional(Mode),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_073_741_824 })),
+    timeoutMs: Type.Optional(Duration(30_000, 'upstream headers timeout for this route')),
+    login: Type.Optional(
+      Type.Object({ usernameField: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Cors = Type.Object(
+  {
+    origins: Type.Array(
+      Type.String({ minLength: 1, description: 'exact origin, or https://*.example.com for subdomains' }),
+      { minItems: 1, maxItems: 1000 },
+    ),
+    credentials: Type.Boolean({ default: false }),
+    allowHeaders: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['authorization', 'content-type', 'x-api-key', 'x-request-id'],
+      maxItems: 100,
+    }),
+    exposeHeaders: Type.Array(Type.String({ minLength: 1 }), { default: ['x-request-id'], maxItems: 100 }),
+    maxAgeSeconds: Type.Integer({ minimum: 0, maximum: 86_400, default: 600 }),
+  },
+  { additionalProperties: false },
+);
+
+const Passthrough = Type.Object(
+  {
+    methods: Type.Array(Type.String({ pattern: '^[A-Z]+$' }), { default: ['GET'], minItems: 1 }),
+    path: Type.String({ pattern: '^/', description: 'exact path, or a prefix ending in /*' }),
+  },
+  { additionalProperties: false },
+);
+
+const Api = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
+    openapi: Type.String({ minLength: 1, description: 'OpenAPI 3.0/3.1 document, relative to this config file' }),
+    upstream: Type.String({ minLength: 1, description: 'name of an entry in upstreams' }),
+    basePath: Type.Optional(
+      Type.String({ pattern: '^/', description: 'path prefix; overrides the path of the servers in the document' }),
+    ),
+    passthrough: Type.Array(Passthrough, { default: [], maxItems: 1000 }),
+    cors: Type.Optional(Cors),
+    routes: Type.Record(Type.String({ minLength: 1 }), RoutePolicy, {
+      default: {},
+      description: 'per-operation settings by operationId or "METHOD /path"',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const Limits = Type.Object(
+  {
+    maxHeaderBytes: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 16_384 }),
+    maxHeaders: Type.Integer({ minimum: 8, maximum: 1000, default: 100 }),
+    maxUrlLength: Type.Integer({ minimum: 64, maximum: 65_536, default: 8_192 }),
+    maxBodyBytes: Type.Integer({ minimum: 0, maximum: 1_073_741_824, default: 10_485_760 }),
+    headersTimeoutMs: Duration(10_000, 'time a client has to send the request headers'),
+    requestTimeoutMs: Duration(60_000, 'time a client has to send the whole request'),
+    keepAliveTimeoutMs: Duration(5_000, 'idle keep-alive connection timeout'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Paths = Type.Object(
+  {
+    trailingSlash: Type.Union([Type.Literal('strict'), Type.Literal('ignore'), Type.Literal('redirect')], {
+      default: 'ignore',
+      description: 'strict: /a/ differs from /a; ignore: /a/ is routed and forwarded as /a; redirect: 308 to /a',
+    }),
+    caseSensitive: Type.Boolean({ default: true }),
+    allowSemicolons: Type.Boolean({
+      default: false,
+      description: 'allow ";" in paths (matrix parameters); refused by default because servers disagree on it',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Headers = Type.Object(
+  {
+    hstsMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 63_072_000, default: 31_536_000 }),
+    hstsIncludeSubDomains: Type.Boolean({ default: true }),
+    removeResponseHeaders: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version', 'x-runtime', 'x-debug-token'],
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Log = Type.Object(
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+    access: Type.Boolean({ default: true, description: 'one JSON line per request' }),
+    redact: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'extra pino redaction paths, e.g. req.headers["x-session"]',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** The whole `rampart.yaml`. Unknown keys are errors everywhere. */
+export const RampartConfig = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    production: Type.Boolean({
+      default: false,
+      description: 'refuse settings that are unsafe in production (plain HTTP listeners that do not redirect)',
+    }),
+    mode: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], { default: 'enforce' }),
+    listeners: Type.Array(Listener, { minItems: 1, maxItems: 16 }),
+    admin: Admin,
+    upstreams: Type.Record(Type.String({ pattern: '^[A-Za-z0-9._-]+$' }), Upstream),
+    apis: Type.Array(Api, { minItems: 1, maxItems: 256 }),
+    trustedProxies: Type.Array(Type.String({ minLength: 1, description: 'IP or CIDR' }), {
+      default: [],
+      maxItems: 1000,
+    }),
+    limits: Limits,
+    paths: Paths,
+    headers: Headers,
+    log: Log,
+    shutdownTimeoutMs: Duration(10_000, 'how long in-flight requests may take to finish on SIGTERM'),
+  },
+  { additionalProperties: false, $id: 'https://rampart.dev/schema/rampart.json', title: 'Rampart configuration' },
+);
+
+export type RampartConfig = Static<typeof RampartConfig>;
+export type RoutePolicy = Static<typeof RoutePolicy>;
+export type ListenerConfig = Static<typeof Listener>;
+export type UpstreamConfig = Static<typeof Upstream>;
+export type ApiConfig = Static<typeof Api>;
+export type CorsConfig = Static<typeof Cors>;
+export type LimitsConfig = Static<typeof Limits>;
+export type PathsConfig = Static<typeof Paths>;
+export type HeadersConfig = Static<typeof Headers>;
+export type LogConfig = Static<typeof Log>;

@@ -1,0 +1,106 @@
+/**
+ * The closed set of refusal codes a client can receive. A `switch` over `RefusalCode` narrows, and
+ * nothing anywhere tells errors apart by message text. Later policies extend this union.
+ */
+export type RefusalCode =
+  | 'request.malformed'
+  | 'request.path.invalid'
+  | 'request.path.encoding'
+  | 'request.path.traversal'
+  | 'request.headers.too_large'
+  | 'request.headers.too_many'
+  | 'request.smuggling'
+  | 'request.body.too_large'
+  | 'request.timeout'
+  | 'route.undeclared'
+  | 'route.method_not_allowed'
+  | 'cors.denied'
+  | 'tls.required'
+  | 'upstream.unavailable'
+  | 'upstream.timeout'
+  | 'upstream.error'
+  | 'gateway.draining'
+  | 'internal.error';
+
+interface RefusalInfo {
+  readonly status: number;
+  readonly title: string;
+}
+
+/** Status and title for every code, so a refusal's outward form never depends on the caller. */
+export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freeze({
+  'request.malformed': { status: 400, title: 'Malformed request' },
+  'request.path.invalid': { status: 400, title: 'Invalid request path' },
+  'request.path.encoding': { status: 400, title: 'Ambiguous path encoding' },
+  'request.path.traversal': { status: 400, title: 'Path escapes the root' },
+  'request.headers.too_large': { status: 431, title: 'Request header fields too large' },
+  'request.headers.too_many': { status: 431, title: 'Too many request header fields' },
+  'request.smuggling': { status: 400, title: 'Ambiguous message framing' },
+  'request.body.too_large': { status: 413, title: 'Request body too large' },
+  'request.timeout': { status: 408, title: 'Request timeout' },
+  'route.undeclared': { status: 404, title: 'Not found' },
+  'route.method_not_allowed': { status: 405, title: 'Method not allowed' },
+  'cors.denied': { status: 403, title: 'Cross-origin request not allowed' },
+  'tls.required': { status: 403, title: 'HTTPS required' },
+  'upstream.unavailable': { status: 502, title: 'Bad gateway' },
+  'upstream.timeout': { status: 504, title: 'Gateway timeout' },
+  'upstream.error': { status: 502, title: 'Bad gateway' },
+  'gateway.draining': { status: 503, title: 'Service unavailable' },
+  'internal.error': { status: 500, title: 'Internal server error' },
+});
+
+/** A decision to refuse a request: a stable code, plus a detail that is safe to show the client. */
+export interface Refusal {
+  readonly code: RefusalCode;
+  /** Client-safe explanation; never internals, secrets or configured limits. */
+  readonly detail?: string;
+  /** Extra response headers (e.g. Allow on 405). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Build a refusal. */
+export function refuse(code: RefusalCode, detail?: string, headers?: Readonly<Record<string, string>>): Refusal {
+  const r: { code: RefusalCode; detail?: string; headers?: Readonly<Record<string, string>> } = { code };
+  if (detail !== undefined) r.detail = detail;
+  if (headers !== undefined) r.headers = headers;
+  return r;
+}
+
+/** The RFC 9457 body of a refusal. */
+export function problemBody(refusal: Refusal, requestId: string, instance?: string): string {
+  const info = REFUSALS[refusal.code];
+  return JSON.stringify({
+    type: `https://rampart.dev/problems/${refusal.code}`,
+    title: info.title,
+    status: info.status,
+    code: refusal.code,
+    ...(refusal.detail === undefined ? {} : { detail: refusal.detail }),
+    ...(instance === undefined ? {} : { instance }),
+    requestId,
+  });
+}
+
+/** A configuration or start-up error: names its source location and the key, never a secret value. */
+export class ConfigError extends Error {
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly key: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(
+    message: string,
+    where: { file?: string | undefined; line?: number | undefined; column?: number | undefined; key?: string | undefined; hint?: string | undefined } = {},
+  ) {
+    const loc = where.file === undefined ? '' : `${where.file}${where.line === undefined ? '' : `:${where.line}:${where.column ?? 1}`}: `;
+    const key = where.key === undefined ? '' : `${where.key}: `;
+    const hint = where.hint === undefined ? '' : ` (hint: ${where.hint})`;
+    super(`${loc}${key}${message}${hint}`);
+    this.name = 'ConfigError';
+    this.file = where.file;
+    this.line = where.line;
+    this.column = where.column;
+    this.key = where.key;
+    this.hint = where.hint;
+  }
+}

@@ -1,0 +1,422 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { pipeline, Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { problemBody, REFUSALS, type Refusal, refuse } from '../errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { GatewayMetrics } from '../platform/metrics.ts';
+import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
+import { forwardedHeader, resolveClient } from './forwarded.ts';
+import { normalizeTarget, type PathOptions } from './normalize-path.ts';
+import { type MonitoredRefusal, type RequestContext, runPhases } from './pipeline.ts';
+import type { CompiledRoute, Plan } from './plan.ts';
+import type { Upstream } from './upstreams.ts';
+
+/** The mutable cell a reload swaps: the plan and the pools built for it. */
+export interface GatewayState {
+  plan: Plan;
+  upstreams: Map<string, Upstream>;
+  pathOptions: PathOptions;
+  removeResponseHeaders: ReadonlySet<string>;
+  draining: boolean;
+  inFlight: number;
+}
+
+/** Per-listener facts fixed at start. */
+export interface ListenerInfo {
+  readonly secure: boolean;
+  /** The Strict-Transport-Security value on TLS listeners. */
+  readonly hsts: string | undefined;
+}
+
+export interface HandlerDeps {
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** Called with every decision record; the events issue hooks in here. */
+  readonly onRecord?: (record: AccessRecord) => void;
+}
+
+/** What the access log, metrics and (later) the event stream receive for every request. */
+export interface AccessRecord {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly api: string | undefined;
+  readonly route: string | undefined;
+  readonly status: number;
+  readonly decision: 'allow' | 'refuse' | 'monitor' | 'error' | 'aborted';
+  readonly code: string | undefined;
+  readonly policy: string | undefined;
+  readonly clientIp: string;
+  readonly latencyMs: number;
+  readonly upstreamMs: number | undefined;
+  readonly monitored: readonly MonitoredRefusal[] | undefined;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+// Rebuilt by the gateway from trusted facts; never passed through from the client.
+const REBUILT_REQUEST = new Set(['host', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id', 'expect']);
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+class BodyTooLargeError extends Error {
+  readonly code = 'RAMPART_BODY_TOO_LARGE';
+}
+
+/** Build the request handler for one listener. It reads `state` per request, so reloads take effect at once. */
+export function createHandler(state: GatewayState, listener: ListenerInfo, deps: HandlerDeps) {
+  const { logger, metrics } = deps;
+  const accessLog = state.plan.config.log.access;
+
+  return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const start = performance.now();
+    const plan = state.plan;
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const client = resolveClient(req, listener.secure, plan.trustedProxies, plan.hasTrustedProxies);
+    const method = req.method ?? 'GET';
+    state.inFlight++;
+    metrics.inFlight.inc();
+
+    let route: CompiledRoute | undefined;
+    let path = '';
+    let status = 0;
+    let decision: AccessRecord['decision'] = 'allow';
+    let code: string | undefined;
+    let policy: string | undefined;
+    let upstreamMs: number | undefined;
+    let monitored: MonitoredRefusal[] | undefined;
+    let extra: [string, string][] = [];
+    const abort = new AbortController();
+
+    res.once('close', () => {
+      state.inFlight--;
+      metrics.inFlight.dec();
+      if (!res.writableFinished) {
+        abort.abort();
+        if (decision === 'allow') decision = 'aborted';
+      }
+      const latencyMs = performance.now() - start;
+      const finalStatus = status || res.statusCode;
+      const apiName = route?.api.name;
+      const routeId = route?.id;
+      metrics.requests.inc({ api: apiName ?? '', route: routeId ?? '(none)', status: finalStatus, decision });
+      metrics.duration.observe({ api: apiName ?? '', route: routeId ?? '(none)' }, latencyMs / 1000);
+      const record: AccessRecord = {
+        requestId,
+        method,
+        path,
+        api: apiName,
+        route: routeId,
+        status: finalStatus,
+        decision,
+        code,
+        policy,
+        clientIp: client.ip,
+        latencyMs: Math.round(latencyMs * 1000) / 1000,
+        upstreamMs: upstreamMs === undefined ? undefined : Math.round(upstreamMs * 1000) / 1000,
+        monitored,
+      };
+      if (accessLog) logger.info({ msg: 'request', ...record });
+      deps.onRecord?.(record);
+    });
+
+    const baseHeaders = (): Record<string, string | string[]> => {
+      const h: Record<string, string | string[]> = Object.create(null);
+      h['x-request-id'] = requestId;
+      h['x-content-type-options'] = 'nosniff';
+      h['x-frame-options'] = 'DENY';
+      h['content-security-policy'] = "default-src 'none'; frame-ancestors 'none'";
+      h['referrer-policy'] = 'no-referrer';
+      if (listener.hsts !== undefined) h['strict-transport-security'] = listener.hsts;
+      if (state.draining) h.connection = 'close';
+      for (const [k, v] of extra) h[k] = v;
+      return h;
+    };
+
+    const sendRefusal = (refusal: Refusal, closeConnection = false): void => {
+      const info = REFUSALS[refusal.code];
+      status = info.status;
+      code = refusal.code;
+      if (decision === 'allow' || decision === 'monitor') decision = info.status >= 500 ? 'error' : 'refuse';
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const body = problemBody(refusal, requestId);
+      const h = baseHeaders();
+      h['content-type'] = 'application/problem+json';
+      h['cache-control'] = 'no-store';
+      h['content-length'] = String(Buffer.byteLength(body));
+      if (closeConnection) h.connection = 'close';
+      if (refusal.headers !== undefined) for (const [k, v] of Object.entries(refusal.headers)) h[k.toLowerCase()] = v;
+      res.writeHead(info.status, h);
+      res.end(body);
+    };
+
+    try {
+      // Framing: one pass over the raw headers, before anything reads the body.
+      const raw = req.rawHeaders;
+      if (raw.length / 2 > plan.config.limits.maxHeaders) return sendRefusal(refuse('request.headers.too_many'), true);
+      let contentLengths = 0;
+      let transferEncoding: string | undefined;
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i]!;
+        if (name.length === 14 && name.toLowerCase() === 'content-length') contentLengths++;
+        else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+          transferEncoding = transferEncoding === undefined ? raw[i + 1]! : `${transferEncoding},${raw[i + 1]}`;
+        }
+      }
+      if (contentLengths > 1) return sendRefusal(refuse('request.smuggling', 'duplicate Content-Length'), true);
+      if (transferEncoding !== undefined) {
+        if (contentLengths > 0) {
+          return sendRefusal(refuse('request.smuggling', 'both Content-Length and Transfer-Encoding'), true);
+        }
+        if (transferEncoding.trim().toLowerCase() !== 'chunked') {
+          return sendRefusal(refuse('request.smuggling', 'unsupported Transfer-Encoding'), true);
+        }
+      }
+
+      const target = normalizeTarget(req.url ?? '/', state.pathOptions);
+      if (!target.ok) return sendRefusal(refuse(target.code, target.detail), true);
+      path = target.path;
+      if (target.redirect) {
+        status = 308;
+        const h = baseHeaders();
+        h.location = target.query === '' ? target.path : `${target.path}?${target.query}`;
+        h['content-length'] = '0';
+        res.writeHead(308, h);
+        res.end();
+        return;
+      }
+
+      const match = plan.router.match(method, target.path);
+      const origin = req.headers.origin;
+      const preflightMethod = req.headers['access-control-request-method'];
+      if (method === 'OPTIONS' && origin !== undefined && typeof preflightMethod === 'string') {
+        return preflight(origin, preflightMethod, target.path);
+      }
+      if (match.kind === 'none') return sendRefusal(refuse('route.undeclared', 'no such operation'));
+      if (match.kind === 'method') {
+        return sendRefusal(
+          refuse('route.method_not_allowed', `${method} is not declared for this path`, { allow: match.allow.join(', ') }),
+        );
+      }
+      route = match.route;
+      const cors = route.api.cors;
+      if (cors !== undefined) extra = corsResponseHeaders(cors, origin);
+      if (route.authenticated) extra.push(['cache-control', 'no-store']);
+
+      // Bodies: refuse a declared length over the cap now; count a chunked one while streaming.
+      const declared = req.headers['content-length'];
+      const declaredLength = declared === undefined ? -1 : Number(declared);
+      if (declaredLength > route.maxBodyBytes) {
+        return sendRefusal(refuse('request.body.too_large'), true);
+      }
+
+      const facts: Record<string, unknown> = Object.create(null);
+      const ctx: RequestContext = {
+        req,
+        requestId,
+        path: target.path,
+        query: target.query,
+        params: match.params,
+        clientIp: client.ip,
+        secure: listener.secure,
+        facts,
+      };
+      const forwardPath = plan.config.paths.caseSensitive ? target.path : canonicalCase(route, target.path);
+      if (route.phases !== null) {
+        monitored = [];
+        runPhases(route.phases, ctx, monitored).then(
+          ({ verdict, policy: p }) => {
+            if (monitored !== undefined && monitored.length > 0) {
+              decision = 'monitor';
+              policy = monitored[0]!.policy;
+              code = monitored[0]!.refusal.code;
+            } else monitored = undefined;
+            if (verdict.kind === 'refuse') {
+              policy = p;
+              return sendRefusal(verdict.refusal);
+            }
+            if (verdict.kind === 'respond') {
+              policy = p;
+              status = verdict.status;
+              const h = { ...baseHeaders(), ...verdict.headers };
+              res.writeHead(verdict.status, h);
+              res.end(verdict.body);
+              return;
+            }
+            proxy(route!, forwardPath, target.query, transferEncoding !== undefined, declaredLength);
+          },
+          (err: unknown) => internalError(err),
+        );
+        return;
+      }
+      proxy(route, forwardPath, target.query, transferEncoding !== undefined, declaredLength);
+    } catch (err) {
+      internalError(err);
+    }
+
+    function internalError(err: unknown): void {
+      logger.error({ err, requestId, msg: 'internal error' });
+      decision = 'error';
+      sendRefusal(refuse('internal.error'));
+    }
+
+    function preflight(origin: string, requested: string, canonicalPath: string): void {
+      const m = plan.router.match(requested.toUpperCase(), canonicalPath);
+      const api = m.kind === 'found' ? m.route.api : undefined;
+      if (m.kind === 'found') route = m.route;
+      if (api?.cors === undefined || !originAllowed(api.cors, origin)) {
+        return sendRefusal(refuse('cors.denied', 'origin or method not allowed'));
+      }
+      const allow = declaredMethods(canonicalPath);
+      status = 204;
+      const h = baseHeaders();
+      for (const [k, v] of corsPreflightHeaders(api.cors, origin, allow)) h[k] = v;
+      h['content-length'] = '0';
+      res.writeHead(204, h);
+      res.end();
+    }
+
+    function declaredMethods(canonicalPath: string): string[] {
+      const m = plan.router.match('\u0000', canonicalPath);
+      return m.kind === 'method' ? [...m.allow] : [];
+    }
+
+    function proxy(r: CompiledRoute, forwardPath: string, query: string, chunked: boolean, declaredLength: number): void {
+      const upstream = state.upstreams.get(r.api.upstream)!;
+      const headers: string[] = [];
+      const raw = req.rawHeaders;
+      const connectionTokens = connectionListed(req.headers.connection);
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i]!;
+        const lower = name.toLowerCase();
+        if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
+        if (connectionTokens !== undefined && connectionTokens.has(lower)) continue;
+        headers.push(name, raw[i + 1]!);
+      }
+      headers.push('x-forwarded-for', client.forwardedFor, 'x-forwarded-proto', client.proto);
+      if (client.host !== '') headers.push('x-forwarded-host', client.host);
+      headers.push('forwarded', forwardedHeader(client), 'x-request-id', requestId);
+
+      let body: Readable | null = null;
+      if (chunked) body = Readable.from(countBytes(req, r.maxBodyBytes), { objectMode: false });
+      else if (declaredLength > 0) body = req;
+
+      const upstreamStart = performance.now();
+      upstream.pool.request(
+        {
+          path: query === '' ? forwardPath : `${forwardPath}?${query}`,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body,
+          headersTimeout: r.timeoutMs,
+          bodyTimeout: upstream.bodyTimeoutMs,
+          signal: abort.signal,
+        },
+        (err, data) => {
+          upstreamMs = performance.now() - upstreamStart;
+          metrics.upstreamDuration.observe({ upstream: upstream.name }, upstreamMs / 1000);
+          if (err !== null) return upstreamError(err);
+          respond(data);
+        },
+      );
+    }
+
+    function respond(data: Dispatcher.ResponseData): void {
+      if (res.destroyed) {
+        data.body.destroy();
+        return;
+      }
+      status = data.statusCode;
+      const h = baseHeaders();
+      const upstreamConnection = connectionListed(data.headers.connection as string | undefined);
+      for (const [k, v] of Object.entries(data.headers)) {
+        if (v === undefined || HOP_BY_HOP.has(k) || state.removeResponseHeaders.has(k)) continue;
+        if (upstreamConnection !== undefined && upstreamConnection.has(k)) continue;
+        // the gateway's own security headers win over the upstream's
+        if (k in h && k !== 'vary') continue;
+        h[k] = v;
+      }
+      try {
+        res.writeHead(data.statusCode, h);
+      } catch (err) {
+        data.body.destroy();
+        return upstreamError(err);
+      }
+      pipeline(data.body, res, (err) => {
+        if (err) logger.debug({ requestId, err: String(err), msg: 'response stream ended early' });
+      });
+    }
+
+    function upstreamError(err: unknown): void {
+      const errCode = (err as { code?: string }).code;
+      if (abort.signal.aborted || res.destroyed) {
+        decision = 'aborted';
+        return;
+      }
+      logger.warn({ requestId, upstreamError: errCode ?? String(err), msg: 'upstream request failed' });
+      switch (errCode) {
+        case 'RAMPART_BODY_TOO_LARGE':
+          return sendRefusal(refuse('request.body.too_large'), true);
+        case 'UND_ERR_CONNECT_TIMEOUT':
+        case 'UND_ERR_HEADERS_TIMEOUT':
+        case 'UND_ERR_BODY_TIMEOUT':
+          return sendRefusal(refuse('upstream.timeout'));
+        case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+          return sendRefusal(refuse('request.malformed', 'body shorter or longer than Content-Length'), true);
+        case 'ECONNREFUSED':
+        case 'ECONNRESET':
+        case 'ENOTFOUND':
+        case 'EHOSTUNREACH':
+        case 'UND_ERR_SOCKET':
+        case 'UND_ERR_CLOSED':
+          return sendRefusal(refuse('upstream.unavailable'));
+        default:
+          return sendRefusal(refuse('upstream.error'));
+      }
+    }
+  };
+}
+
+function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const v = Array.isArray(value) ? value.join(',') : value;
+  if (v === 'keep-alive' || v === 'close') return undefined;
+  return new Set(
+    v
+      .split(',', 64)
+      .map((t) => t.trim().toLowerCase())
+      .filter((t) => t !== ''),
+  );
+}
+
+/** Stream a chunked request body upstream, failing once it passes the cap. */
+async function* countBytes(req: IncomingMessage, max: number): AsyncGenerator<Buffer> {
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > max) throw new BodyTooLargeError('request body over the cap');
+    yield chunk;
+  }
+}
+
+/** With case-insensitive routing, forward the template's spelling of literal segments. */
+function canonicalCase(route: CompiledRoute, path: string): string {
+  if (route.passthrough) return path;
+  const tpl = route.template === '/' ? [] : route.template.slice(1).split('/');
+  const segs = path === '/' ? [] : path.slice(1).split('/');
+  return `/${segs.map((s, i) => (tpl[i] !== undefined && !tpl[i]!.includes('{') ? tpl[i]! : s)).join('/')}`;
+}

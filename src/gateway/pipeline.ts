@@ -1,0 +1,91 @@
+import type { IncomingMessage } from 'node:http';
+import type { Refusal } from '../errors.ts';
+
+/** What a policy decides about a request. There is no `next()`: a policy returns exactly one verdict. */
+export type Verdict =
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'refuse'; readonly refusal: Refusal }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: string;
+    };
+
+/** The one shared "continue" verdict, so the hot path allocates nothing to say yes. */
+export const CONTINUE: Verdict = Object.freeze({ kind: 'continue' });
+
+/** What a request policy sees. Built once per request; policies add to `facts`, never to `req`. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly requestId: string;
+  /** Canonical path (see normalizeTarget): what routing and every policy saw. */
+  readonly path: string;
+  readonly query: string;
+  /** Path parameters, still percent-encoded as in the canonical path. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The client address: the peer, or the nearest untrusted hop when the peer is a trusted proxy. */
+  readonly clientIp: string;
+  readonly secure: boolean;
+  /** Facts established by earlier phases (identity, scopes, …), prototype-less. */
+  readonly facts: Record<string, unknown>;
+}
+
+/** A compiled per-route request check. */
+export type RequestPolicy = (ctx: RequestContext) => Verdict | Promise<Verdict>;
+
+/** A named policy in one phase; the name goes to logs and events when it refuses. */
+export interface PhaseEntry {
+  readonly name: string;
+  readonly mode: 'enforce' | 'monitor';
+  readonly run: RequestPolicy;
+}
+
+/**
+ * The request phases in their fixed order. The order is the code's, never the config's: a config
+ * cannot put inspection before authentication. Each phase is frozen per route, `null` when empty.
+ */
+export const PHASES = ['clientGate', 'authenticate', 'rateLimit', 'authorize', 'validate', 'inspect'] as const;
+export type PhaseName = (typeof PHASES)[number];
+export type Phases = { readonly [P in PhaseName]: readonly PhaseEntry[] | null };
+
+/** Phases with nothing in them. */
+export const EMPTY_PHASES: Phases = Object.freeze({
+  clientGate: null,
+  authenticate: null,
+  rateLimit: null,
+  authorize: null,
+  validate: null,
+  inspect: null,
+});
+
+/** A refusal a monitor-mode policy would have made: recorded, not enforced. */
+export interface MonitoredRefusal {
+  readonly policy: string;
+  readonly refusal: Refusal;
+}
+
+/**
+ * Run the phases in order and stop at the first enforced refusal or response. Monitor-mode refusals
+ * are collected in `monitored` and the request goes on.
+ */
+export async function runPhases(
+  phases: Phases,
+  ctx: RequestContext,
+  monitored: MonitoredRefusal[],
+): Promise<{ verdict: Verdict; policy: string | undefined }> {
+  for (const phase of PHASES) {
+    const entries = phases[phase];
+    if (entries === null) continue;
+    for (const entry of entries) {
+      const verdict = await entry.run(ctx);
+      if (verdict.kind === 'continue') continue;
+      if (verdict.kind === 'refuse' && entry.mode === 'monitor') {
+        monitored.push({ policy: entry.name, refusal: verdict.refusal });
+        continue;
+      }
+      return { verdict, policy: entry.name };
+    }
+  }
+  return { verdict: CONTINUE, policy: undefined };
+}
