@@ -206,3 +206,23 @@ export type LimitsConfig = Static<typeof Limits>;
 export type PathsConfig = Static<typeof Paths>;
 export type HeadersConfig = Static<typeof Headers>;
 export type LogConfig = Static<typeof Log>;
+
+/**
+ * The schema as editors should see it: properties that have a default are optional to write, so
+ * they leave `required` (the loader fills them in before validating types).
+ */
+export function editorSchema(): Record<string, unknown> {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = strip(v);
+    const props = out.properties as Record<string, { default?: unknown }> | undefined;
+    if (Array.isArray(out.required) && props !== undefined) {
+      out.required = (out.required as string[]).filter((k) => props[k]?.default === undefined);
+      if ((out.required as string[]).length === 0) delete out.required;
+    }
+    return out;
+  };
+  return { $schema: 'http://json-schema.org/draft-07/schema#', ...(strip(RampartConfig) as Record<string, unknown>) };
+}
