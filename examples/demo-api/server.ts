@@ -290,8 +290,8 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
-/** Format an http(s) origin for a bound address (IPv6 hosts in brackets). */
-export function originOf(scheme: string, host: string, port: number): string {
+// IPv6 hosts go in brackets in a URL.
+function originOf(scheme: string, host: string, port: number): string {
   return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
