@@ -1,0 +1,87 @@
+/** Rows run by Node: (b) the reference proxy and (c)/(d) the Rampart gateway with a given config. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { freePort, pinned, spawnChild, stopChild, tail, waitForPort } from './procs.ts';
+import type { RowContext, Skipped, Target } from './target.ts';
+
+/** How long a proxy under test may take to listen. */
+const READY_MS = 10_000;
+
+/** Row (b): bench/reference-proxy.ts pinned to the proxy cpu. */
+export async function startReference(ctx: RowContext): Promise<Target | Skipped> {
+  const port = await freePort();
+  const script = join(ctx.repoRoot, 'bench', 'reference-proxy.ts');
+  const argv = [process.execPath, script, '--upstream', ctx.upstreamUrl, '--port', String(port)];
+  const child = spawnChild('reference proxy', pinned(ctx.proxyCpu, argv), ctx.repoRoot);
+  try {
+    await waitForPort(port, READY_MS, child);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${port}`, headers: {}, stop: () => stopChild(child) };
+}
+
+/**
+ * A copy of a gateway config for one run: the listener on `port`, every upstream at `upstreamUrl`,
+ * `openapi` paths made absolute (the copy lives elsewhere). Other relative paths are kept as they are.
+ */
+export function benchConfig(configPath: string, port: number, upstreamUrl: string): string {
+  const doc = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown> | null;
+  if (doc === null || typeof doc !== 'object') throw new Error(`${configPath}: not a YAML mapping`);
+  doc.listeners = [{ host: '127.0.0.1', port }];
+  const upstreams = doc.upstreams;
+  if (upstreams !== null && typeof upstreams === 'object') {
+    for (const u of Object.values(upstreams as Record<string, unknown>)) {
+      if (u !== null && typeof u === 'object') (u as Record<string, unknown>).url = upstreamUrl;
+    }
+  }
+  if (Array.isArray(doc.apis)) {
+    for (const api of doc.apis as unknown[]) {
+      if (api === null || typeof api !== 'object') continue;
+      const a = api as Record<string, unknown>;
+      if (typeof a.openapi === 'string') a.openapi = resolve(dirname(configPath), a.openapi);
+    }
+  }
+  return stringify(doc);
+}
+
+/** The line of a failed start most worth showing in a table cell (bounded), as `: line`, or ''. */
+function firstError(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim());
+  const line = lines.find((l) => l.includes('Error') || l.includes('error')) ?? lines.find((l) => l !== '');
+  return line === undefined ? '' : `: ${line.slice(0, 200)}`;
+}
+
+/**
+ * Rows (c) and (d): `node bin/rampart.js gateway --config <copy of configRel>`, pinned to the proxy
+ * cpu. Skipped, with the reason, when the gateway is missing or not listening within 10 s.
+ * `headers` are sent with every request (credentials for a config with policies).
+ */
+export function rampartRow(
+  configRel: string,
+  headers: Readonly<Record<string, string>> = {},
+): (ctx: RowContext) => Promise<Target | Skipped> {
+  return async (ctx) => {
+    const bin = join(ctx.repoRoot, 'bin', 'rampart.js');
+    if (!existsSync(bin)) return { skip: 'bin/rampart.js does not exist yet' };
+    const port = await freePort();
+    const source = join(ctx.repoRoot, configRel);
+    const config = join(ctx.tmpDir, `rampart-${basename(configRel)}`);
+    writeFileSync(config, benchConfig(source, port, ctx.upstreamUrl));
+    const argv = [process.execPath, bin, 'gateway', '--config', config];
+    const child = spawnChild('rampart gateway', pinned(ctx.proxyCpu, argv), ctx.repoRoot);
+    try {
+      await waitForPort(port, READY_MS, child);
+    } catch {
+      const exited = child.done();
+      await stopChild(child);
+      const output = `${child.stderr()}\n${child.stdout()}`;
+      if (output.trim() !== '') ctx.log(`rampart gateway output:\n${tail(output, 30)}`);
+      const state = exited ? 'exited before listening' : `did not listen within ${READY_MS / 1000} s`;
+      return { skip: `the gateway ${state}${firstError(output)}` };
+    }
+    return { url: `http://127.0.0.1:${port}`, headers, note: configRel, stop: () => stopChild(child) };
+  };
+}

@@ -1,0 +1,159 @@
+/** The benchmark's markdown: tables, ratios, the run's header, and its section in docs/benchmarks.md. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LoadResult } from './loadgen.ts';
+import type { Scenario } from './scenarios.ts';
+
+/** One cell of a table: figures, or why there are none. */
+export type Cell = { readonly result: LoadResult } | { readonly missing: string };
+
+/** One row's outcome over every scenario. */
+export interface RowOutcome {
+  readonly key: string;
+  readonly label: string;
+  readonly note: string | null;
+  /** Keyed by scenario key. */
+  readonly cells: ReadonlyMap<string, Cell>;
+}
+
+/** Where and how the run was made, for the header of the docs section. */
+export interface RunInfo {
+  readonly date: string;
+  readonly command: string;
+  readonly machine: string;
+  readonly load: string;
+  readonly pinning: string;
+}
+
+export const START_MARKER = '<!-- bench:gateway -->';
+export const END_MARKER = '<!-- /bench:gateway -->';
+
+/** Keeps a table cell on one line and its pipes from splitting it. */
+function cellText(s: string): string {
+  return s.replaceAll('\n', ' ').replaceAll('|', '\\|');
+}
+
+function ms(value: number): string {
+  return value < 10 ? `${value.toFixed(2)} ms` : `${value.toFixed(1)} ms`;
+}
+
+function rowName(row: RowOutcome): string {
+  return `(${row.key}) ${row.label}${row.note ? ` — ${row.note}` : ''}`;
+}
+
+/** The requests/s of a row in a scenario, when measured. */
+function rps(rows: readonly RowOutcome[], key: string, scenario: string): number | null {
+  const cell = rows.find((r) => r.key === key)?.cells.get(scenario);
+  return cell !== undefined && 'result' in cell ? cell.result.rps : null;
+}
+
+/** The markdown table of one scenario, followed by its ratio line. */
+export function scenarioTable(
+  scenario: Scenario,
+  rows: readonly RowOutcome[],
+  ratios: readonly (readonly [string, string])[],
+): string {
+  const lines = [
+    `### ${scenario.title}`,
+    '',
+    '| row | req/s | p50 | p99 | errors |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    const cell = row.cells.get(scenario.key);
+    if (cell === undefined) continue;
+    const name = cellText(rowName(row));
+    if ('missing' in cell) {
+      lines.push(`| ${name} | — | — | — | ${cellText(cell.missing)} |`);
+      continue;
+    }
+    const r = cell.result;
+    const errors = r.non2xx + r.socketErrors;
+    const rate = Math.round(r.rps).toLocaleString('en-US');
+    lines.push(`| ${name} | ${rate} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${errors} |`);
+  }
+  const parts: string[] = [];
+  for (const [top, bottom] of ratios) {
+    const a = rps(rows, top, scenario.key);
+    const b = rps(rows, bottom, scenario.key);
+    if (a !== null && b !== null && b > 0) parts.push(`${top}/${bottom} = ${(a / b).toFixed(2)}`);
+  }
+  lines.push(
+    '',
+    parts.length > 0 ? `Ratios of req/s: ${parts.join(' · ')}` : 'Ratios of req/s: none (rows missing)',
+  );
+  return lines.join('\n');
+}
+
+/** The whole report: run header, then one table per scenario. */
+export function report(
+  info: RunInfo,
+  scenarios: readonly Scenario[],
+  rows: readonly RowOutcome[],
+  ratios: readonly (readonly [string, string])[],
+): string {
+  const head = [
+    '## Gateway throughput',
+    '',
+    `Measured ${info.date} with \`${info.command}\`.`,
+    '',
+    `- Machine: ${info.machine}`,
+    `- Load: ${info.load}`,
+    `- Pinning: ${info.pinning}`,
+    '- Errors: responses outside 2xx (wrk counts 3xx as success; the bench API never redirects) plus socket errors (connect, read, write, timeout)',
+  ];
+  return [head.join('\n'), ...scenarios.map((s) => scenarioTable(s, rows, ratios))].join('\n\n');
+}
+
+const FILE_HEAD = `# Benchmarks
+
+Figures written by \`npm run bench\` (bench/run.ts); the section between the markers is replaced on
+each full run, the rest of this file is kept. See "Method" below for what each row is.
+
+`;
+
+const FILE_TAIL = `
+
+## Method
+
+- **(a) upstream directly**: bench/upstream.ts, a minimal node:http server with fixed JSON bodies
+  (bench/configs/openapi.yaml describes it). The ceiling of everything else: a proxy only adds work.
+- **(b) reference proxy**: bench/reference-proxy.ts, node:http in front of an undici Pool (keep-alive,
+  \`pool.stream\`, hop-by-hop headers dropped). The least a Node proxy does; the target for Rampart
+  with routing only is (c) ≥ 0.9 × (b).
+- **(c) Rampart, routing only**: \`node bin/rampart.js gateway\` with bench/configs/routing.yaml
+  (OpenAPI routing and deny by default, no policy).
+- **(d) Rampart, demo policies**: the demo's policies (added with the policy issues).
+- **(e) nginx**: a plain keep-alive reverse proxy, one worker, no access log: the native ceiling.
+
+Upstream and load generator share CPU 0, the proxy under test runs alone on CPU 1 (\`taskset\`), so a
+row measures what one core of proxy achieves. Each cell is a warm-up run (discarded) and a measured
+run with the same load. wrk's latency figures suffer from coordinated omission; compare them between
+rows of one run, not as absolute service times.
+`;
+
+/** Replaces the gateway section of `markdown` (or appends it), keeping everything else. */
+export function replaceSection(markdown: string, section: string): string {
+  const block = `${START_MARKER}\n${section}\n${END_MARKER}`;
+  const start = markdown.indexOf(START_MARKER);
+  if (start < 0) return `${markdown.trimEnd()}\n\n${block}\n`;
+  const afterStart = start + START_MARKER.length;
+  let end = markdown.indexOf(END_MARKER, afterStart);
+  let endLength = END_MARKER.length;
+  if (end < 0) {
+    // A pair of identical markers also delimits the section.
+    end = markdown.indexOf(START_MARKER, afterStart);
+    endLength = START_MARKER.length;
+  }
+  if (end < 0) throw new Error(`${START_MARKER} has no closing ${END_MARKER}`);
+  return markdown.slice(0, start) + block + markdown.slice(end + endLength);
+}
+
+/** Writes `section` into the docs file, creating the file with its method notes when missing. */
+export function writeDocs(path: string, section: string): void {
+  const current = existsSync(path)
+    ? readFileSync(path, 'utf8')
+    : `${FILE_HEAD}${START_MARKER}\n${END_MARKER}${FILE_TAIL}`;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, replaceSection(current, section));
+}

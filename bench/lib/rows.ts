@@ -1,0 +1,27 @@
+/**
+ * The rows of the gateway benchmark (issue 2) and the ratios printed under each table.
+ * To add a row, add one entry; e.g. the demo-policy row:
+ *   { key: 'd', label: 'Rampart, demo policies', start: rampartRow('bench/configs/policies.yaml', { 'x-api-key': '…' }) }
+ */
+import { startNginx } from './nginx.ts';
+import { rampartRow, startReference } from './node-rows.ts';
+import type { RowSpec } from './target.ts';
+
+/** Every row, in table order; `--rows` picks among their keys. */
+export const ROWS: readonly RowSpec[] = [
+  {
+    key: 'a',
+    label: 'upstream directly',
+    start: async (ctx) => ({ url: ctx.upstreamUrl, headers: {}, stop: async () => {} }),
+  },
+  { key: 'b', label: 'reference proxy (node:http + undici Pool)', start: startReference },
+  { key: 'c', label: 'Rampart, routing only', start: rampartRow('bench/configs/routing.yaml') },
+  { key: 'e', label: 'nginx reverse proxy', start: startNginx },
+];
+
+/** Ratios of requests/s printed when both rows were measured: [numerator, denominator]. */
+export const RATIOS: readonly (readonly [string, string])[] = [
+  ['c', 'b'],
+  ['d', 'b'],
+  ['c', 'e'],
+];

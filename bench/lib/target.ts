@@ -1,0 +1,38 @@
+/** The contract between the runner and a benchmark row. */
+
+/** What a row is given to start its server under test. */
+export interface RowContext {
+  /** The repository root (absolute). */
+  readonly repoRoot: string;
+  /** Origin of the running bench upstream, e.g. `http://127.0.0.1:40123`. */
+  readonly upstreamUrl: string;
+  /** A scratch directory removed when the runner exits. */
+  readonly tmpDir: string;
+  /** The cpu list for `taskset -c` of the proxy under test, or null when not pinning. */
+  readonly proxyCpu: string | null;
+  log(message: string): void;
+}
+
+/** A started server under test. */
+export interface Target {
+  /** Origin the load generator hits. */
+  readonly url: string;
+  /** Headers every request of this row carries (credentials of a row with policies). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** A short note for the table, e.g. the nginx version. */
+  readonly note?: string;
+  stop(): Promise<void>;
+}
+
+/** A row that could not start, and why (shown in the table instead of figures). */
+export interface Skipped {
+  readonly skip: string;
+}
+
+/** One row of the benchmark table. */
+export interface RowSpec {
+  /** One letter, as in issue 2: a, b, c, d, e. */
+  readonly key: string;
+  readonly label: string;
+  start(ctx: RowContext): Promise<Target | Skipped>;
+}
