@@ -19,6 +19,7 @@ import {
   stopAll,
   stopChild,
   waitForPort,
+  wasInterrupted,
 } from './lib/procs.ts';
 import { type Cell, type RowOutcome, type RunInfo, report, writeDocs } from './lib/report.ts';
 import { RATIOS, ROWS } from './lib/rows.ts';
@@ -293,7 +294,7 @@ async function main(argv: readonly string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  process.stderr.write(`bench: failed: ${(err as Error).stack ?? String(err)}\n`);
+  if (!wasInterrupted()) process.stderr.write(`bench: failed: ${(err as Error).stack ?? String(err)}\n`);
   await stopAll();
   process.exitCode = 1;
 }

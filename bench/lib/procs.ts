@@ -23,6 +23,12 @@ export interface Child {
 }
 
 const live = new Set<Child>();
+let interrupted = false;
+
+/** True once a signal asked the runner to stop: children failing after that are no news. */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
 
 function capture(stream: NodeJS.ReadableStream | null): () => string {
   let text = '';
@@ -113,6 +119,7 @@ export function installCleanup(onExit: () => void): void {
     ['SIGHUP', 129],
   ] as const) {
     process.once(signal, () => {
+      interrupted = true;
       process.stderr.write(`\nbench: ${signal}, stopping children\n`);
       void stopAll().finally(() => process.exit(code));
     });

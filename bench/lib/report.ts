@@ -117,7 +117,9 @@ const FILE_TAIL = `
 ## Method
 
 - **(a) upstream directly**: bench/upstream.ts, a minimal node:http server with fixed JSON bodies
-  (bench/configs/openapi.yaml describes it). The ceiling of everything else: a proxy only adds work.
+  (bench/configs/openapi.yaml describes it). It shows what CPU 0 (upstream and load generator
+  together) can serve: a row close to (a) is limited by CPU 0, not by its proxy. On 2 cores this is
+  the case of nginx, whose figure is therefore a lower bound of its ceiling.
 - **(b) reference proxy**: bench/reference-proxy.ts, node:http in front of an undici Pool (keep-alive,
   \`pool.stream\`, hop-by-hop headers dropped). The least a Node proxy does; the target for Rampart
   with routing only is (c) ≥ 0.9 × (b).
