@@ -201,6 +201,12 @@ async function measureRow(
   return cells;
 }
 
+/** The first line of an error's message, bounded for a table cell. */
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return (message.split('\n')[0] ?? '').slice(0, 200);
+}
+
 function machine(): string {
   const model = cpus()[0]?.model.trim() ?? 'unknown cpu';
   return `${availableParallelism()} cores (${model}), Linux ${release()}, Node ${process.version}`;
@@ -256,7 +262,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const outcomes: RowOutcome[] = [];
   for (const row of ROWS.filter((r) => opts.rows.includes(r.key))) {
     log(`row (${row.key}) ${row.label}`);
-    const started = await row.start(ctx);
+    // A row that cannot start is reported in its table cells; the other rows still run.
+    const started = await row
+      .start(ctx)
+      .catch((err: unknown) => ({ skip: `failed to start: ${firstLine(err)}` }));
     if ('skip' in started) {
       log(`  skipped: ${started.skip}`);
       const cells = new Map<string, Cell>(
