@@ -1,0 +1,130 @@
+import { scanApiKeys } from './api-key.ts';
+import { scanCards } from './card.ts';
+import { isDigit, luhnValid } from './chars.ts';
+import { scanEmails } from './email.ts';
+import { classifyFieldName, fieldSuggestsHash } from './field-name.ts';
+import { scanIbans } from './iban.ts';
+import { scanIps } from './ip.ts';
+import { scanJwts } from './jwt.ts';
+import { bsnValid, scanNationalIds, sinValid } from './national-id.ts';
+import { bareHexDigest, scanPasswordHashes } from './password-hash.ts';
+import { scanPhones } from './phone.ts';
+import { scanPrivateKeys } from './private-key.ts';
+import { scanSecretAssignments } from './secret-assignment.ts';
+import { scanSsns, ssnDigitsValid } from './ssn.ts';
+import {
+  type ClassifyOptions,
+  type ClassifyValueOptions,
+  match,
+  type Scanner,
+  type SensitiveMatch,
+  type SensitiveType,
+} from './types.ts';
+
+const DEFAULT_MIN_CONFIDENCE = 0.5;
+const DEFAULT_MAX_LENGTH = 1 << 20;
+
+// Cheap scanners on rare anchors first; order does not change results (overlaps are resolved after).
+const SCANNERS: readonly (readonly [SensitiveType, Scanner])[] = [
+  ['private_key', scanPrivateKeys],
+  ['jwt', scanJwts],
+  ['api_key', scanApiKeys],
+  ['password_hash', scanPasswordHashes],
+  ['email', scanEmails],
+  ['card', scanCards],
+  ['iban', scanIbans],
+  ['ssn', scanSsns],
+  ['national_id', scanNationalIds],
+  ['phone', scanPhones],
+  ['ip', scanIps],
+  ['secret_field', scanSecretAssignments],
+];
+
+function better(a: SensitiveMatch, b: SensitiveMatch): boolean {
+  if (a.confidence !== b.confidence) return a.confidence > b.confidence;
+  return a.end - a.start > b.end - b.start;
+}
+
+// Overlapping matches keep the most confident (then the longest): a card inside an IBAN is the IBAN.
+function resolveOverlaps(found: SensitiveMatch[]): SensitiveMatch[] {
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: SensitiveMatch[] = [];
+  for (const m of found) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || m.start >= last.end) kept.push(m);
+    else if (better(m, last)) kept[kept.length - 1] = m;
+  }
+  return kept;
+}
+
+function scanAll(text: string, types: ReadonlySet<SensitiveType> | undefined): SensitiveMatch[] {
+  const found: SensitiveMatch[] = [];
+  for (const [type, scan] of SCANNERS) if (types === undefined || types.has(type)) scan(text, found);
+  return found;
+}
+
+/** Every sensitive value inside a string; only the first maxLength (default 1 MiB) UTF-16 units are scanned. */
+export function classifyText(text: string, options?: ClassifyOptions): SensitiveMatch[] {
+  const max = options?.maxLength ?? DEFAULT_MAX_LENGTH;
+  const scanned = text.length > max ? text.slice(0, max) : text;
+  const min = options?.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+  const found = scanAll(scanned, options?.types).filter((m) => m.confidence >= min);
+  return resolveOverlaps(found);
+}
+
+function allDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let k = 0; k < s.length; k++) if (!isDigit(s.charCodeAt(k))) return false;
+  return true;
+}
+
+// Checks that need the property name: bare numbers and digests are too ambiguous on their own.
+function hinted(value: string, fieldName: string, hint: SensitiveType | null): SensitiveMatch | null {
+  const end = value.length;
+  if (allDigits(value)) {
+    if (hint === 'ssn' && ssnDigitsValid(value)) return match('ssn', 0.8, 0, end, 'US');
+    if (hint === 'national_id' && end === 9) {
+      if (bsnValid(value)) return match('national_id', 0.75, 0, end, 'NL');
+      if (sinValid(value)) return match('national_id', 0.75, 0, end, 'CA');
+    }
+    if (hint === 'card' && end >= 12 && end <= 19 && luhnValid(value)) return match('card', 0.75, 0, end);
+    if (hint === 'phone' && end >= 7 && end <= 15) return match('phone', 0.7, 0, end);
+  }
+  if (fieldSuggestsHash(fieldName)) {
+    const digest = bareHexDigest(value);
+    if (digest !== null) return match('password_hash', 0.85, 0, end, digest);
+  }
+  return null;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** Whether a single value (a JSON leaf) is wholly one sensitive type; offsets refer to value. */
+export function classifyValue(value: string, options?: ClassifyValueOptions): SensitiveMatch | null {
+  const max = options?.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (value.length < 3 || value.length > max) return null;
+  let s = 0;
+  let e = value.length;
+  while (s < e && isSpace(value.charCodeAt(s))) s++;
+  while (e > s && isSpace(value.charCodeAt(e - 1))) e--;
+  const core = s === 0 && e === value.length ? value : value.slice(s, e);
+  const types = options?.types;
+  const min = options?.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+  const fieldName = options?.fieldName;
+  const hint = fieldName === undefined ? null : classifyFieldName(fieldName);
+  let best: SensitiveMatch | null = null;
+  for (const m of scanAll(core, types)) {
+    if (m.start !== 0 || m.end !== core.length) continue;
+    // The property name agreeing with the value raises confidence.
+    const c = hint === m.type ? Math.min(1, m.confidence + 0.1) : m.confidence;
+    if (best === null || c > best.confidence) best = { ...m, confidence: c };
+  }
+  if (best === null && fieldName !== undefined) {
+    const h = hinted(core, fieldName, hint);
+    if (h !== null && (types === undefined || types.has(h.type))) best = h;
+  }
+  if (best === null || best.confidence < min) return null;
+  return s === 0 ? best : { ...best, start: best.start + s, end: best.end + s };
+}

@@ -1,0 +1,20 @@
+export { cardIssuer, validCard } from './card.ts';
+export { classifyText, classifyValue } from './classify.ts';
+export { classifyFieldName, fieldSuggestsHash } from './field-name.ts';
+export { ibanChecksumValid, ibanLength } from './iban.ts';
+export {
+  createJsonMasker,
+  type FieldMaskRule,
+  type JsonMaskerRules,
+  type JsonMaskResult,
+} from './json-mask.ts';
+export { createPseudonymKey, type MaskStrategy, mask, type PseudonymKey } from './mask.ts';
+export { bsnValid, dniLetterValid, sinValid } from './national-id.ts';
+export { ssnDigitsValid } from './ssn.ts';
+export {
+  type ClassifyOptions,
+  type ClassifyValueOptions,
+  SENSITIVE_TYPES,
+  type SensitiveMatch,
+  type SensitiveType,
+} from './types.ts';
