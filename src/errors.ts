@@ -59,7 +59,11 @@ export interface Refusal {
 }
 
 /** Build a refusal. */
-export function refuse(code: RefusalCode, detail?: string, headers?: Readonly<Record<string, string>>): Refusal {
+export function refuse(
+  code: RefusalCode,
+  detail?: string,
+  headers?: Readonly<Record<string, string>>,
+): Refusal {
   const r: { code: RefusalCode; detail?: string; headers?: Readonly<Record<string, string>> } = { code };
   if (detail !== undefined) r.detail = detail;
   if (headers !== undefined) r.headers = headers;
@@ -90,9 +94,18 @@ export class ConfigError extends Error {
 
   constructor(
     message: string,
-    where: { file?: string | undefined; line?: number | undefined; column?: number | undefined; key?: string | undefined; hint?: string | undefined } = {},
+    where: {
+      file?: string | undefined;
+      line?: number | undefined;
+      column?: number | undefined;
+      key?: string | undefined;
+      hint?: string | undefined;
+    } = {},
   ) {
-    const loc = where.file === undefined ? '' : `${where.file}${where.line === undefined ? '' : `:${where.line}:${where.column ?? 1}`}: `;
+    const loc =
+      where.file === undefined
+        ? ''
+        : `${where.file}${where.line === undefined ? '' : `:${where.line}:${where.column ?? 1}`}: `;
     const key = where.key === undefined ? '' : `${where.key}: `;
     const hint = where.hint === undefined ? '' : ` (hint: ${where.hint})`;
     super(`${loc}${key}${message}${hint}`);

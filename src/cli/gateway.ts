@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { AggregatorRegistry } from 'prom-client';
@@ -39,7 +39,10 @@ Exit codes: 0 stopped cleanly, 2 invalid config or document, 70 internal error.`
       watch: { type: 'boolean', short: 'w', default: false },
       workers: { type: 'string', default: '1' },
     });
-    const workers = values.workers === 'auto' ? availableParallelism() : (intOption('workers', values.workers, 1, 256) ?? 1);
+    const workers =
+      values.workers === 'auto'
+        ? availableParallelism()
+        : (intOption('workers', values.workers, 1, 256) ?? 1);
     const file = resolve(io.cwd, values.config);
     return runGateway({ file, watch: values.watch, workers, io });
   },
@@ -83,7 +86,12 @@ export async function runGateway(options: RunOptions): Promise<number> {
   return runWorker(plan, options, logger, env);
 }
 
-async function runWorker(plan: Plan, options: RunOptions, logger: Logger, env: NodeJS.ProcessEnv): Promise<number> {
+async function runWorker(
+  plan: Plan,
+  options: RunOptions,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
   const metrics = createMetrics();
   const inCluster = cluster.isWorker;
   if (inCluster) AggregatorRegistry.setRegistries([metrics.registry]);
@@ -116,7 +124,11 @@ async function runWorker(plan: Plan, options: RunOptions, logger: Logger, env: N
         logger.info({ msg: 'config reloaded', why, routes: next.routes.length });
       } catch (err) {
         metrics.reloads.inc({ result: 'failure' });
-        logger.error({ msg: 'config reload failed; the running config keeps serving', why, error: (err as Error).message });
+        logger.error({
+          msg: 'config reload failed; the running config keeps serving',
+          why,
+          error: (err as Error).message,
+        });
       }
     });
   };
@@ -174,7 +186,10 @@ async function runPrimary(plan: Plan, options: RunOptions, logger: Logger): Prom
   let stopping = false;
   const admin = plan.config.admin.enabled
     ? await startAdminServer(plan.config.admin.host, plan.config.admin.port, {
-        metrics: async () => ({ contentType: aggregator.contentType, body: await (await aggregator.clusterMetrics()) }),
+        metrics: async () => ({
+          contentType: aggregator.contentType,
+          body: await await aggregator.clusterMetrics(),
+        }),
         ready: () => !stopping && listening >= options.workers,
       })
     : undefined;

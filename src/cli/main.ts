@@ -49,7 +49,9 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
       io.stderr.write(`rampart ${name}: ${err.message}\n(run "rampart ${name} --help" for usage)\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`rampart ${name}: internal error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr.write(
+      `rampart ${name}: internal error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return EXIT.internal;
   }
 }

@@ -43,7 +43,12 @@ Exit codes: 0 valid, 2 invalid config or document (the error names file:line:col
         io.stdout.write(`${JSON.stringify({ file: loaded.file, routes: rows }, null, 2)}\n`);
       } else {
         io.stdout.write(`${loaded.file}: valid, ${rows.length} route${rows.length === 1 ? '' : 's'}\n\n`);
-        io.stdout.write(table(['METHOD', 'PATH', 'API', 'ROUTE', 'AUTH', 'MODE'], rows.map((r) => [r.method, r.path, r.api, r.route, r.auth, r.mode])));
+        io.stdout.write(
+          table(
+            ['METHOD', 'PATH', 'API', 'ROUTE', 'AUTH', 'MODE'],
+            rows.map((r) => [r.method, r.path, r.api, r.route, r.auth, r.mode]),
+          ),
+        );
       }
       return EXIT.ok;
     } catch (err) {
@@ -59,6 +64,10 @@ Exit codes: 0 valid, 2 invalid config or document (the error names file:line:col
 /** A plain left-aligned text table. */
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;
+  const line = (cells: readonly string[]) =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()}\n`;
   return line(head) + rows.map(line).join('');
 }

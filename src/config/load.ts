@@ -23,7 +23,13 @@ const MAX_SECRET_FILE_BYTES = 1024 * 1024;
 let validator: ReturnType<Ajv['compile']> | undefined;
 function validate(value: unknown): ErrorObject[] | null {
   if (validator === undefined) {
-    const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    const ajv = new Ajv({
+      useDefaults: true,
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+      verbose: true,
+    });
     validator = ajv.compile(RampartConfig);
   }
   return validator(value) ? null : (validator.errors ?? []);
@@ -35,7 +41,8 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
   let text: string;
   try {
     const buf = await readFile(path);
-    if (buf.byteLength > MAX_CONFIG_BYTES) throw new ConfigError('config file is larger than 4 MiB', { file: path });
+    if (buf.byteLength > MAX_CONFIG_BYTES)
+      throw new ConfigError('config file is larger than 4 MiB', { file: path });
     text = buf.toString('utf8');
   } catch (err) {
     if (err instanceof ConfigError) throw err;
@@ -48,7 +55,11 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.
 }
 
 /** Parse and validate a config text; `file` names it in errors and anchors relative paths. */
-export async function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+export async function parseConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedConfig> {
   let source: YamlSource;
   try {
     source = parseYamlSource(text);
@@ -72,7 +83,8 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   const secretPointers = new Set<string>();
   const value = await substitute(source.value, [], { env, dir, secretPointers, where });
   // `admin: false` is the short way to turn the admin listener off.
-  if ((value as Record<string, unknown>).admin === false) (value as Record<string, unknown>).admin = { enabled: false };
+  if ((value as Record<string, unknown>).admin === false)
+    (value as Record<string, unknown>).admin = { enabled: false };
 
   const errors = validate(value);
   if (errors !== null && errors.length > 0) throw configErrorFromAjv(errors, where);
@@ -88,7 +100,10 @@ export async function parseConfig(text: string, file: string, env: NodeJS.Proces
   };
 }
 
-type Where = (path: readonly (string | number)[], key?: boolean) => {
+type Where = (
+  path: readonly (string | number)[],
+  key?: boolean,
+) => {
   file: string;
   line: number | undefined;
   column: number | undefined;
@@ -124,7 +139,11 @@ async function substitute(
   return value;
 }
 
-async function substituteString(value: string, path: (string | number)[], ctx: SubstituteContext): Promise<string> {
+async function substituteString(
+  value: string,
+  path: (string | number)[],
+  ctx: SubstituteContext,
+): Promise<string> {
   if (!value.includes('${')) return value;
   const key = path.join('.');
   let out = '';
@@ -172,7 +191,10 @@ async function substituteString(value: string, path: (string | number)[], ctx: S
     }
   }
   out += value.slice(last);
-  if (secret) ctx.secretPointers.add(`/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`);
+  if (secret)
+    ctx.secretPointers.add(
+      `/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
+    );
   return out;
 }
 
@@ -201,11 +223,14 @@ function configErrorFromAjv(errors: ErrorObject[], where: Where): ConfigError {
   const e = sorted[0]!;
   const path = pathOf(e.instancePath);
   const keyName = path.length === 0 ? undefined : path.join('.');
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
+  const more =
+    errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
   switch (e.keyword) {
     case 'additionalProperties': {
       const extra = String((e.params as { additionalProperty: string }).additionalProperty);
-      const allowed = Object.keys((e.parentSchema as { properties?: Record<string, unknown> }).properties ?? {});
+      const allowed = Object.keys(
+        (e.parentSchema as { properties?: Record<string, unknown> }).properties ?? {},
+      );
       const close = closest(extra, allowed);
       return new ConfigError(`unknown key "${extra}"${more}`, {
         ...where([...path, extra], true),
@@ -241,7 +266,9 @@ function configErrorFromAjv(errors: ErrorObject[], where: Where): ConfigError {
 }
 
 function describe(e: ErrorObject, child?: string): string | undefined {
-  const schema = e.parentSchema as { description?: string; properties?: Record<string, { description?: string }> } | undefined;
+  const schema = e.parentSchema as
+    | { description?: string; properties?: Record<string, { description?: string }> }
+    | undefined;
   if (child !== undefined) return schema?.properties?.[child]?.description;
   return schema?.description;
 }
@@ -286,7 +313,10 @@ function checkSemantics(config: RampartConfig, where: Where): void {
   const names = new Set<string>();
   config.apis.forEach((api, i) => {
     if (names.has(api.name)) {
-      throw new ConfigError(`duplicate API name "${api.name}"`, { ...where(['apis', i, 'name']), key: `apis.${i}.name` });
+      throw new ConfigError(`duplicate API name "${api.name}"`, {
+        ...where(['apis', i, 'name']),
+        key: `apis.${i}.name`,
+      });
     }
     names.add(api.name);
     if (!Object.hasOwn(config.upstreams, api.upstream)) {
@@ -308,7 +338,10 @@ function checkSemantics(config: RampartConfig, where: Where): void {
           });
         }
         if (o !== '*' && !/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)) {
-          throw new ConfigError(`invalid origin "${o}"`, { ...at, hint: 'scheme://host[:port] with no path, e.g. https://app.example.com' });
+          throw new ConfigError(`invalid origin "${o}"`, {
+            ...at,
+            hint: 'scheme://host[:port] with no path, e.g. https://app.example.com',
+          });
         }
       });
     }
@@ -331,12 +364,16 @@ function checkSemantics(config: RampartConfig, where: Where): void {
   for (const [name, up] of Object.entries(config.upstreams)) {
     try {
       const u = new URL(up.url);
-      if (u.pathname !== '/' || u.search !== '' || u.username !== '' || u.password !== '') throw new Error('path');
+      if (u.pathname !== '/' || u.search !== '' || u.username !== '' || u.password !== '')
+        throw new Error('path');
     } catch {
-      throw new ConfigError('upstream url must be an origin: scheme://host[:port] with no path, query or credentials', {
-        ...where(['upstreams', name, 'url']),
-        key: `upstreams.${name}.url`,
-      });
+      throw new ConfigError(
+        'upstream url must be an origin: scheme://host[:port] with no path, query or credentials',
+        {
+          ...where(['upstreams', name, 'url']),
+          key: `upstreams.${name}.url`,
+        },
+      );
     }
   }
 }

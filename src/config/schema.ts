@@ -6,7 +6,12 @@ export const Mode = Type.Union([Type.Literal('enforce'), Type.Literal('monitor')
 });
 
 const Duration = (def: number, description: string) =>
-  Type.Integer({ minimum: 1, maximum: 3_600_000, default: def, description: `${description} (milliseconds)` });
+  Type.Integer({
+    minimum: 1,
+    maximum: 3_600_000,
+    default: def,
+    description: `${description} (milliseconds)`,
+  });
 
 const Tls = Type.Object(
   {
@@ -32,7 +37,11 @@ const Listener = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     tls: Type.Optional(Tls),
     redirectToHttps: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 65535, description: 'plain HTTP listener that only redirects to this HTTPS port' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description: 'plain HTTP listener that only redirects to this HTTPS port',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -101,10 +110,16 @@ const Passthrough = Type.Object(
 const Api = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' }),
-    openapi: Type.String({ minLength: 1, description: 'OpenAPI 3.0/3.1 document, relative to this config file' }),
+    openapi: Type.String({
+      minLength: 1,
+      description: 'OpenAPI 3.0/3.1 document, relative to this config file',
+    }),
     upstream: Type.String({ minLength: 1, description: 'name of an entry in upstreams' }),
     basePath: Type.Optional(
-      Type.String({ pattern: '^/', description: 'path prefix; overrides the path of the servers in the document' }),
+      Type.String({
+        pattern: '^/',
+        description: 'path prefix; overrides the path of the servers in the document',
+      }),
     ),
     passthrough: Type.Array(Passthrough, { default: [], maxItems: 1000 }),
     cors: Type.Optional(Cors),
@@ -133,12 +148,14 @@ const Paths = Type.Object(
   {
     trailingSlash: Type.Union([Type.Literal('strict'), Type.Literal('ignore'), Type.Literal('redirect')], {
       default: 'ignore',
-      description: 'strict: /a/ differs from /a; ignore: /a/ is routed and forwarded as /a; redirect: 308 to /a',
+      description:
+        'strict: /a/ differs from /a; ignore: /a/ is routed and forwarded as /a; redirect: 308 to /a',
     }),
     caseSensitive: Type.Boolean({ default: true }),
     allowSemicolons: Type.Boolean({
       default: false,
-      description: 'allow ";" in paths (matrix parameters); refused by default because servers disagree on it',
+      description:
+        'allow ";" in paths (matrix parameters); refused by default because servers disagree on it',
     }),
   },
   { additionalProperties: false, default: {} },
@@ -149,7 +166,14 @@ const Headers = Type.Object(
     hstsMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 63_072_000, default: 31_536_000 }),
     hstsIncludeSubDomains: Type.Boolean({ default: true }),
     removeResponseHeaders: Type.Array(Type.String({ minLength: 1 }), {
-      default: ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version', 'x-runtime', 'x-debug-token'],
+      default: [
+        'server',
+        'x-powered-by',
+        'x-aspnet-version',
+        'x-aspnetmvc-version',
+        'x-runtime',
+        'x-debug-token',
+      ],
     }),
   },
   { additionalProperties: false, default: {} },
@@ -176,7 +200,8 @@ export const RampartConfig = Type.Object(
     $schema: Type.Optional(Type.String()),
     production: Type.Boolean({
       default: false,
-      description: 'refuse settings that are unsafe in production (plain HTTP listeners that do not redirect)',
+      description:
+        'refuse settings that are unsafe in production (plain HTTP listeners that do not redirect)',
     }),
     mode: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], { default: 'enforce' }),
     listeners: Type.Array(Listener, { minItems: 1, maxItems: 16 }),
@@ -193,7 +218,11 @@ export const RampartConfig = Type.Object(
     log: Log,
     shutdownTimeoutMs: Duration(10_000, 'how long in-flight requests may take to finish on SIGTERM'),
   },
-  { additionalProperties: false, $id: 'https://rampart.dev/schema/rampart.json', title: 'Rampart configuration' },
+  {
+    additionalProperties: false,
+    $id: 'https://rampart.dev/schema/rampart.json',
+    title: 'Rampart configuration',
+  },
 );
 
 export type RampartConfig = Static<typeof RampartConfig>;
@@ -224,5 +253,8 @@ export function editorSchema(): Record<string, unknown> {
     }
     return out;
   };
-  return { $schema: 'http://json-schema.org/draft-07/schema#', ...(strip(RampartConfig) as Record<string, unknown>) };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    ...(strip(RampartConfig) as Record<string, unknown>),
+  };
 }

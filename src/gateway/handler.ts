@@ -66,7 +66,16 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 // Rebuilt by the gateway from trusted facts; never passed through from the client.
-const REBUILT_REQUEST = new Set(['host', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'x-request-id', 'expect']);
+const REBUILT_REQUEST = new Set([
+  'host',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-real-ip',
+  'x-request-id',
+  'expect',
+]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 class BodyTooLargeError extends Error {
@@ -82,7 +91,8 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
     const start = performance.now();
     const plan = state.plan;
     const incomingId = req.headers['x-request-id'];
-    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const requestId =
+      typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const client = resolveClient(req, listener.secure, plan.trustedProxies, plan.hasTrustedProxies);
     const method = req.method ?? 'GET';
     state.inFlight++;
@@ -159,7 +169,8 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       h['cache-control'] = 'no-store';
       h['content-length'] = String(Buffer.byteLength(body));
       if (closeConnection) h.connection = 'close';
-      if (refusal.headers !== undefined) for (const [k, v] of Object.entries(refusal.headers)) h[k.toLowerCase()] = v;
+      if (refusal.headers !== undefined)
+        for (const [k, v] of Object.entries(refusal.headers)) h[k.toLowerCase()] = v;
       res.writeHead(info.status, h);
       res.end(body);
     };
@@ -167,17 +178,20 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
     try {
       // Framing: one pass over the raw headers, before anything reads the body.
       const raw = req.rawHeaders;
-      if (raw.length / 2 > plan.config.limits.maxHeaders) return sendRefusal(refuse('request.headers.too_many'), true);
+      if (raw.length / 2 > plan.config.limits.maxHeaders)
+        return sendRefusal(refuse('request.headers.too_many'), true);
       let contentLengths = 0;
       let transferEncoding: string | undefined;
       for (let i = 0; i < raw.length; i += 2) {
         const name = raw[i]!;
         if (name.length === 14 && name.toLowerCase() === 'content-length') contentLengths++;
         else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-          transferEncoding = transferEncoding === undefined ? raw[i + 1]! : `${transferEncoding},${raw[i + 1]}`;
+          transferEncoding =
+            transferEncoding === undefined ? raw[i + 1]! : `${transferEncoding},${raw[i + 1]}`;
         }
       }
-      if (contentLengths > 1) return sendRefusal(refuse('request.smuggling', 'duplicate Content-Length'), true);
+      if (contentLengths > 1)
+        return sendRefusal(refuse('request.smuggling', 'duplicate Content-Length'), true);
       if (transferEncoding !== undefined) {
         if (contentLengths > 0) {
           return sendRefusal(refuse('request.smuggling', 'both Content-Length and Transfer-Encoding'), true);
@@ -209,7 +223,9 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       if (match.kind === 'none') return sendRefusal(refuse('route.undeclared', 'no such operation'));
       if (match.kind === 'method') {
         return sendRefusal(
-          refuse('route.method_not_allowed', `${method} is not declared for this path`, { allow: match.allow.join(', ') }),
+          refuse('route.method_not_allowed', `${method} is not declared for this path`, {
+            allow: match.allow.join(', '),
+          }),
         );
       }
       route = match.route;
@@ -295,7 +311,13 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       return m.kind === 'method' ? [...m.allow] : [];
     }
 
-    function proxy(r: CompiledRoute, forwardPath: string, query: string, chunked: boolean, declaredLength: number): void {
+    function proxy(
+      r: CompiledRoute,
+      forwardPath: string,
+      query: string,
+      chunked: boolean,
+      declaredLength: number,
+    ): void {
       const upstream = state.upstreams.get(r.api.upstream)!;
       const headers: string[] = [];
       const raw = req.rawHeaders;
@@ -304,7 +326,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         const name = raw[i]!;
         const lower = name.toLowerCase();
         if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
-        if (connectionTokens !== undefined && connectionTokens.has(lower)) continue;
+        if (connectionTokens?.has(lower)) continue;
         headers.push(name, raw[i + 1]!);
       }
       headers.push('x-forwarded-for', client.forwardedFor, 'x-forwarded-proto', client.proto);
@@ -345,7 +367,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       const upstreamConnection = connectionListed(data.headers.connection as string | undefined);
       for (const [k, v] of Object.entries(data.headers)) {
         if (v === undefined || HOP_BY_HOP.has(k) || state.removeResponseHeaders.has(k)) continue;
-        if (upstreamConnection !== undefined && upstreamConnection.has(k)) continue;
+        if (upstreamConnection?.has(k)) continue;
         // the gateway's own security headers win over the upstream's
         if (k in h && k !== 'vary') continue;
         h[k] = v;

@@ -27,7 +27,8 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
   PCHAR[c.charCodeAt(0)] = 1;
 }
 const UNRESERVED = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~')
+  UNRESERVED[c.charCodeAt(0)] = 1;
 
 function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
@@ -59,7 +60,8 @@ export function normalizeTarget(target: string, options: PathOptions): Normalize
   const qIndex = raw.indexOf('?');
   const rawPath = qIndex < 0 ? raw : raw.slice(0, qIndex);
   const query = qIndex < 0 ? '' : raw.slice(qIndex + 1);
-  if (query.includes('#') || rawPath.includes('#')) return fail('request.path.invalid', 'fragment in request target');
+  if (query.includes('#') || rawPath.includes('#'))
+    return fail('request.path.invalid', 'fragment in request target');
 
   const segments: string[] = [];
   let seg = '';
@@ -104,15 +106,21 @@ export function normalizeTarget(target: string, options: PathOptions): Normalize
       if (h < 0 || l < 0) return fail('request.path.encoding', 'invalid percent-encoding');
       const byte = h * 16 + l;
       i += 2;
-      if (byte === 0x2f || byte === 0x5c) return fail('request.path.encoding', 'encoded slash or backslash in path');
+      if (byte === 0x2f || byte === 0x5c)
+        return fail('request.path.encoding', 'encoded slash or backslash in path');
       if (byte === 0) return fail('request.path.encoding', 'NUL in path');
-      if (byte === 0x25 && hexValue(rawPath.charCodeAt(i + 1)) >= 0 && hexValue(rawPath.charCodeAt(i + 2)) >= 0) {
+      if (
+        byte === 0x25 &&
+        hexValue(rawPath.charCodeAt(i + 1)) >= 0 &&
+        hexValue(rawPath.charCodeAt(i + 2)) >= 0
+      ) {
         return fail('request.path.encoding', 'double percent-encoding in path');
       }
       if (byte < 0x80) {
         if (!flushPending()) return fail('request.path.encoding', 'invalid UTF-8 in path');
         if (byte < 0x20 || byte === 0x7f) return fail('request.path.encoding', 'control character in path');
-        if (byte === 0x3b && !options.allowSemicolons) return fail('request.path.invalid', '";" is not allowed in paths');
+        if (byte === 0x3b && !options.allowSemicolons)
+          return fail('request.path.invalid', '";" is not allowed in paths');
         // decode unreserved characters; keep every other one encoded, in upper-case hex
         seg += UNRESERVED[byte] === 1 ? String.fromCharCode(byte) : `%${HEX[h]}${HEX[l]}`;
       } else {

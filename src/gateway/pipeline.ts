@@ -45,7 +45,14 @@ export interface PhaseEntry {
  * The request phases in their fixed order. The order is the code's, never the config's: a config
  * cannot put inspection before authentication. Each phase is frozen per route, `null` when empty.
  */
-export const PHASES = ['clientGate', 'authenticate', 'rateLimit', 'authorize', 'validate', 'inspect'] as const;
+export const PHASES = [
+  'clientGate',
+  'authenticate',
+  'rateLimit',
+  'authorize',
+  'validate',
+  'inspect',
+] as const;
 export type PhaseName = (typeof PHASES)[number];
 export type Phases = { readonly [P in PhaseName]: readonly PhaseEntry[] | null };
 

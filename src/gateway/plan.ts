@@ -4,13 +4,15 @@ import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import type { LoadedConfig } from '../config/load.ts';
 import { deepFreeze } from '../config/load.ts';
-import { RoutePolicy as RoutePolicySchema } from '../config/schema.ts';
 import type { ApiConfig, CorsConfig, RampartConfig, RoutePolicy, UpstreamConfig } from '../config/schema.ts';
+import { RoutePolicy as RoutePolicySchema } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
-import { loadOpenApi, OpenApiError } from '../openapi/load.ts';
 import type { LoadedDocument } from '../openapi/load.ts';
-import { listOperations } from '../openapi/operations.ts';
+import { loadOpenApi, OpenApiError } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
+import { listOperations } from '../openapi/operations.ts';
+import { compilePhases, POLICY_FACTORIES, type PolicyFactory } from '../policies/registry.ts';
+import { emptyServices, type PolicyServices } from '../policies/services.ts';
 import type { Phases } from './pipeline.ts';
 import { RouteConflictError, Router } from './router.ts';
 
@@ -85,8 +87,13 @@ const policyAjv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: tru
 const validatePolicy = policyAjv.compile(RoutePolicySchema);
 
 /** Load every OpenAPI document of a loaded config and compile the route table. Throws ConfigError. */
-export async function compilePlan(loaded: LoadedConfig): Promise<Plan> {
+export async function compilePlan(
+  loaded: LoadedConfig,
+  options: { readonly factories?: readonly PolicyFactory[]; readonly services?: PolicyServices } = {},
+): Promise<Plan> {
   const { config } = loaded;
+  const factories = options.factories ?? POLICY_FACTORIES;
+  const services = options.services ?? emptyServices();
   const router = new Router<CompiledRoute>({ caseSensitive: config.paths.caseSensitive });
   const routes: CompiledRoute[] = [];
   const apis: CompiledApi[] = [];
@@ -119,6 +126,23 @@ export async function compilePlan(loaded: LoadedConfig): Promise<Plan> {
       const policy: RoutePolicy = { ...(fromDoc as RoutePolicy | undefined), ...override };
       for (const base of basePaths(apiConfig, op, document)) {
         const template = joinPath(base, op.path);
+        const authenticated = op.security !== undefined && op.security.length > 0;
+        const mode = policy.mode ?? config.mode;
+        const phases = compilePhases(
+          {
+            config,
+            api: apiConfig,
+            document,
+            operation: op,
+            method,
+            template,
+            authenticated,
+            policy,
+            mode,
+            services,
+          },
+          factories,
+        );
         const route: CompiledRoute = deepFreezeRoute({
           id: key,
           label: `${api.name}:${key}`,
@@ -127,13 +151,13 @@ export async function compilePlan(loaded: LoadedConfig): Promise<Plan> {
           template,
           operation: op,
           passthrough: false,
-          authenticated: op.security !== undefined && op.security.length > 0,
+          authenticated,
           deprecated: op.deprecated,
-          mode: policy.mode ?? config.mode,
+          mode,
           maxBodyBytes: policy.maxBodyBytes ?? config.limits.maxBodyBytes,
           timeoutMs: policy.timeoutMs ?? config.upstreams[api.upstream]!.headersTimeoutMs,
           policy: Object.freeze(policy),
-          phases: null,
+          phases,
         });
         try {
           router.add(method, template, route);
@@ -169,7 +193,11 @@ export async function compilePlan(loaded: LoadedConfig): Promise<Plan> {
       for (const m of pt.methods) {
         if (!METHODS.has(m)) {
           const at = loaded.locate(['apis', i, 'passthrough', j, 'methods']);
-          throw new ConfigError(`unknown HTTP method ${m}`, { file: loaded.file, line: at?.line, column: at?.column });
+          throw new ConfigError(`unknown HTTP method ${m}`, {
+            file: loaded.file,
+            line: at?.line,
+            column: at?.column,
+          });
         }
         const route: CompiledRoute = deepFreezeRoute({
           id: `passthrough:${m} ${pt.path}`,
@@ -185,7 +213,21 @@ export async function compilePlan(loaded: LoadedConfig): Promise<Plan> {
           maxBodyBytes: config.limits.maxBodyBytes,
           timeoutMs: config.upstreams[api.upstream]!.headersTimeoutMs,
           policy: Object.freeze({}),
-          phases: null,
+          phases: compilePhases(
+            {
+              config,
+              api: apiConfig,
+              document,
+              operation: undefined,
+              method: m,
+              template: pt.path,
+              authenticated: false,
+              policy: {},
+              mode: config.mode,
+              services,
+            },
+            factories,
+          ),
         });
         if (prefix) router.addPrefix(m, path, route);
         else {
@@ -255,7 +297,10 @@ function findOverride(api: ApiConfig, op: Operation, used: Set<string>): RoutePo
 function basePaths(api: ApiConfig, op: Operation, doc: LoadedDocument): string[] {
   if (api.basePath !== undefined) return [trimSlash(api.basePath)];
   const out = new Set<string>();
-  const rootServers = (doc.root.servers ?? []) as { url?: string; variables?: Record<string, { default?: string }> }[];
+  const rootServers = (doc.root.servers ?? []) as {
+    url?: string;
+    variables?: Record<string, { default?: string }>;
+  }[];
   for (const server of op.servers) {
     let url = server.url;
     if (url.includes('{')) {

@@ -33,7 +33,8 @@ function newNode<T>(): Node<T> {
 
 /** Split an OpenAPI path template into segment matchers; `{name}` may be surrounded by literals. */
 export function parseTemplate(template: string): SegmentMatcher[] {
-  if (!template.startsWith('/')) throw new RouteConflictError(`path template must start with "/": ${template}`);
+  if (!template.startsWith('/'))
+    throw new RouteConflictError(`path template must start with "/": ${template}`);
   const parts = template.split('/').slice(1);
   if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   return parts.map((part) => {
@@ -84,7 +85,9 @@ export class Router<T> {
           node.params.push(branch);
           node.params.sort(
             (a, b) =>
-              b.matcher.prefix.length + b.matcher.suffix.length - (a.matcher.prefix.length + a.matcher.suffix.length),
+              b.matcher.prefix.length +
+              b.matcher.suffix.length -
+              (a.matcher.prefix.length + a.matcher.suffix.length),
           );
         } else if (branch.matcher.name !== m.name) {
           throw new RouteConflictError(
@@ -103,7 +106,8 @@ export class Router<T> {
   addPrefix(method: string, prefix: string, route: T): void {
     let node = this.#root;
     for (const m of parseTemplate(prefix)) {
-      if (m.kind !== 'literal') throw new RouteConflictError(`prefix routes take literal paths only: ${prefix}`);
+      if (m.kind !== 'literal')
+        throw new RouteConflictError(`prefix routes take literal paths only: ${prefix}`);
       const key = this.#caseSensitive ? m.value : m.value.toLowerCase();
       let next = node.literals.get(key);
       if (next === undefined) {
@@ -128,11 +132,17 @@ export class Router<T> {
     }
     const prefix = this.#prefix(segments, method);
     if (prefix !== undefined) return { kind: 'found', route: prefix, params: Object.create(null) };
-    if (end?.routes !== undefined && end.routes.size > 0) return { kind: 'method', allow: [...end.routes.keys()].sort() };
+    if (end?.routes !== undefined && end.routes.size > 0)
+      return { kind: 'method', allow: [...end.routes.keys()].sort() };
     return { kind: 'none' };
   }
 
-  #walk(node: Node<T>, segments: readonly string[], i: number, params: Record<string, string>): Node<T> | undefined {
+  #walk(
+    node: Node<T>,
+    segments: readonly string[],
+    i: number,
+    params: Record<string, string>,
+  ): Node<T> | undefined {
     if (i === segments.length) return node.routes === undefined ? undefined : node;
     const seg = segments[i]!;
     const lit = node.literals.get(this.#caseSensitive ? seg : seg.toLowerCase());

@@ -1,13 +1,18 @@
 import { stat } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import { problemBody, REFUSALS, type RefusalCode, refuse } from '../errors.ts';
-import { startAdminServer, type AdminServer } from '../platform/admin.ts';
+import { type AdminServer, startAdminServer } from '../platform/admin.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
-import { createHandler, type AccessRecord, type GatewayState } from './handler.ts';
+import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
 import type { Plan, TlsMaterial } from './plan.ts';
 import { closeUpstreams, createUpstreams } from './upstreams.ts';
 
@@ -93,11 +98,15 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
     if (l.redirectToHttps !== undefined) {
       server = createHttpServer(serverOptions, redirectHandler(l.redirectToHttps));
     } else {
-      const handler = createHandler(state, { secure: tls !== undefined, hsts }, {
-        logger,
-        metrics,
-        ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
-      });
+      const handler = createHandler(
+        state,
+        { secure: tls !== undefined, hsts },
+        {
+          logger,
+          metrics,
+          ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
+        },
+      );
       if (tls === undefined) server = createHttpServer(serverOptions, handler);
       else {
         const httpsOptions: HttpsOptions = {
@@ -112,7 +121,9 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
     }
     // One more than the limit so that the handler sees "too many" instead of a silent truncation.
     server.maxHeadersCount = config.limits.maxHeaders + 1;
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => clientError(err, socket, logger));
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
+      clientError(err, socket, logger),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(l.port, l.host, () => {
@@ -132,7 +143,10 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
   const admin =
     options.admin !== false && config.admin.enabled
       ? await startAdminServer(config.admin.host, config.admin.port, {
-          metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+          metrics: async () => ({
+            contentType: metrics.registry.contentType,
+            body: await metrics.registry.metrics(),
+          }),
           ready: () => ready && !state.draining,
         })
       : undefined;
@@ -147,7 +161,9 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
       state.upstreams = createUpstreams(next.upstreams, next.loaded.dir);
       state.plan = next;
       state.pathOptions = pathOptionsOf(next);
-      state.removeResponseHeaders = new Set(next.config.headers.removeResponseHeaders.map((h) => h.toLowerCase()));
+      state.removeResponseHeaders = new Set(
+        next.config.headers.removeResponseHeaders.map((h) => h.toLowerCase()),
+      );
       for (const [i, l] of listeners.entries()) {
         const tls = next.tls[i];
         if (tls !== undefined && l.secure) {
@@ -165,9 +181,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
     async close(timeoutMs = config.shutdownTimeoutMs) {
       state.draining = true;
       for (const t of timers) clearInterval(t);
-      const closed = listeners.map(
-        (l) => new Promise<void>((resolve) => l.server.close(() => resolve())),
-      );
+      const closed = listeners.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve())));
       for (const l of listeners) l.server.closeIdleConnections();
       const deadline = Date.now() + timeoutMs;
       while (state.inFlight > 0 && Date.now() < deadline) {
@@ -198,16 +212,29 @@ const HOST = /^[A-Za-z0-9.-]{1,253}$/;
 function redirectHandler(httpsPort: number) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const hostHeader = req.headers.host ?? '';
-    const host = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0]!;
+    const host = hostHeader.startsWith('[')
+      ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
+      : hostHeader.split(':')[0]!;
     const target = req.url ?? '/';
-    if (!(HOST.test(host) || /^\[[0-9a-fA-F:.]+\]$/.test(host)) || !target.startsWith('/') || target.startsWith('//')) {
+    if (
+      !(HOST.test(host) || /^\[[0-9a-fA-F:.]+\]$/.test(host)) ||
+      !target.startsWith('/') ||
+      target.startsWith('//')
+    ) {
       const body = problemBody(refuse('tls.required', 'use HTTPS'), '-');
-      res.writeHead(403, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(403, {
+        'content-type': 'application/problem+json',
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
       return;
     }
     const port = httpsPort === 443 ? '' : `:${httpsPort}`;
-    res.writeHead(308, { location: `https://${host}${port}${target}`, 'content-length': '0', connection: 'close' });
+    res.writeHead(308, {
+      location: `https://${host}${port}${target}`,
+      'content-length': '0',
+      connection: 'close',
+    });
     res.end();
   };
 }
@@ -246,9 +273,15 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket, logger: Logger)
 }
 
 /** Poll certificate files and swap the secure context when they change; keep the old one on errors. */
-function watchCertificates(server: Server, tls: TlsMaterial, intervalMs: number, logger: Logger): NodeJS.Timeout {
+function watchCertificates(
+  server: Server,
+  tls: TlsMaterial,
+  intervalMs: number,
+  logger: Logger,
+): NodeJS.Timeout {
   let last = '';
-  const fingerprint = async () => (await Promise.all(tls.files.map((f) => stat(f)))).map((s) => `${s.mtimeMs}:${s.size}`).join('|');
+  const fingerprint = async () =>
+    (await Promise.all(tls.files.map((f) => stat(f)))).map((s) => `${s.mtimeMs}:${s.size}`).join('|');
   void fingerprint().then(
     (f) => {
       last = f;
@@ -270,7 +303,10 @@ function watchCertificates(server: Server, tls: TlsMaterial, intervalMs: number,
       last = now;
       logger.info({ msg: 'TLS certificate reloaded' });
     } catch (err) {
-      logger.error({ msg: 'TLS certificate reload failed; the previous certificate stays', error: String(err) });
+      logger.error({
+        msg: 'TLS certificate reload failed; the previous certificate stays',
+        error: String(err),
+      });
     }
   }, intervalMs);
   timer.unref();

@@ -23,11 +23,19 @@ const SECURITY_HEADERS = {
 };
 
 /** Start the admin listener (/healthz, /readyz, /metrics); bind 127.0.0.1 unless configured otherwise. */
-export async function startAdminServer(host: string, port: number, source: AdminSource): Promise<AdminServer> {
+export async function startAdminServer(
+  host: string,
+  port: number,
+  source: AdminSource,
+): Promise<AdminServer> {
   const server = createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     const send = (status: number, body: string, type = 'application/json') => {
-      res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) });
+      res.writeHead(status, {
+        ...SECURITY_HEADERS,
+        'content-type': type,
+        'content-length': Buffer.byteLength(body),
+      });
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, '{"error":"method not allowed"}');

@@ -1,5 +1,5 @@
-import pino from 'pino';
 import type { Logger } from 'pino';
+import pino from 'pino';
 
 /** Paths redacted in every log line, compiled once by pino at start-up. */
 export const DEFAULT_REDACT = [

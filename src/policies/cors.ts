@@ -9,7 +9,8 @@ export function originAllowed(cors: CompiledCors, origin: string): boolean {
     if (o.startsWith(w.scheme) && o.endsWith(w.suffix)) {
       const label = o.slice(w.scheme.length, o.length - w.suffix.length);
       // exactly one or more DNS labels in front of the suffix, no port or path smuggled in
-      if (label.length > 0 && /^[a-z0-9.-]+$/.test(label) && !label.startsWith('.') && !label.endsWith('.')) return true;
+      if (label.length > 0 && /^[a-z0-9.-]+$/.test(label) && !label.startsWith('.') && !label.endsWith('.'))
+        return true;
     }
   }
   return cors.any && !cors.credentials;
@@ -20,7 +21,10 @@ export function corsResponseHeaders(cors: CompiledCors, origin: string | undefin
   if (origin === undefined) return [['vary', 'Origin']];
   if (!originAllowed(cors, origin)) return [['vary', 'Origin']];
   const out: [string, string][] = [
-    ['access-control-allow-origin', cors.any && !cors.credentials && !cors.exact.has(origin.toLowerCase()) ? '*' : origin],
+    [
+      'access-control-allow-origin',
+      cors.any && !cors.credentials && !cors.exact.has(origin.toLowerCase()) ? '*' : origin,
+    ],
     ['vary', 'Origin'],
   ];
   if (cors.credentials) out.push(['access-control-allow-credentials', 'true']);
@@ -29,7 +33,11 @@ export function corsResponseHeaders(cors: CompiledCors, origin: string | undefin
 }
 
 /** Headers answering a preflight for an allowed origin and a declared method. */
-export function corsPreflightHeaders(cors: CompiledCors, origin: string, allowMethods: readonly string[]): [string, string][] {
+export function corsPreflightHeaders(
+  cors: CompiledCors,
+  origin: string,
+  allowMethods: readonly string[],
+): [string, string][] {
   const out = corsResponseHeaders(cors, origin).filter(([k]) => k !== 'access-control-expose-headers');
   out.push(['access-control-allow-methods', allowMethods.join(', ')]);
   out.push(['access-control-allow-headers', cors.allowHeaders]);

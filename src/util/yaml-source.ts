@@ -32,7 +32,10 @@ export function parseYamlSource(text: string): YamlSource {
   const first = doc.errors[0];
   if (first !== undefined) {
     const pos = lineCounter.linePos(first.pos[0]);
-    throw new YamlSyntaxError(first.message.split('\n')[0] ?? 'invalid YAML', { line: pos.line, column: pos.col });
+    throw new YamlSyntaxError(first.message.split('\n')[0] ?? 'invalid YAML', {
+      line: pos.line,
+      column: pos.col,
+    });
   }
   let value: unknown;
   try {
@@ -52,7 +55,9 @@ export function parseYamlSource(text: string): YamlSource {
       for (let i = 0; i < path.length; i++) {
         const seg = path[i];
         if (isMap(node)) {
-          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+          const pair = node.items.find(
+            (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+          );
           if (pair === undefined) return found;
           const last = i === path.length - 1;
           if (last && key && isNode(pair.key) && pair.key.range) return at(pair.key.range[0]);

@@ -55,7 +55,10 @@ describe('config loading', () => {
     assert.equal(err.line, 10);
     assert.equal(err.column, 5);
     assert.equal(err.key, 'apis.0.upstrem');
-    assert.match(err.message, /^\/etc\/rampart\/rampart\.yaml:10:5: apis\.0\.upstrem: unknown key "upstrem".*did you mean "upstream"/);
+    assert.match(
+      err.message,
+      /^\/etc\/rampart\/rampart\.yaml:10:5: apis\.0\.upstrem: unknown key "upstrem".*did you mean "upstream"/,
+    );
   });
 
   test('a wrong type is an error at the value, with a hint', async () => {
@@ -109,7 +112,10 @@ describe('config loading', () => {
   test('${file:…} reads a secret file relative to the config; $${ is a literal', async () => {
     await writeFile(join(dir, 'port.txt'), '4000\n');
     const file = join(dir, 'rampart.yaml');
-    await writeFile(file, minimal.replace('3000', '${file:port.txt}').replace('./openapi.yaml', () => './$${x}.yaml'));
+    await writeFile(
+      file,
+      minimal.replace('3000', '${file:port.txt}').replace('./openapi.yaml', () => './$${x}.yaml'),
+    );
     const loaded = await loadConfig(file, {});
     assert.equal(loaded.config.upstreams.app?.url, 'http://127.0.0.1:4000');
     assert.equal(loaded.config.apis[0]?.openapi, './${x}.yaml');

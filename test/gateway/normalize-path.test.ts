@@ -95,9 +95,12 @@ describe('normalizeTarget', () => {
   test('property: the result is canonical (normalizing it again changes nothing)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('a', 'B', '.', '..', '', '%41', '%2e', '%20', '~', '%7E', 'x%3Ay', '%C3%A9'), {
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.constantFrom('a', 'B', '.', '..', '', '%41', '%2e', '%20', '~', '%7E', 'x%3Ay', '%C3%A9'),
+          {
+            maxLength: 12,
+          },
+        ),
         (segs) => {
           const r = normalizeTarget(`/${segs.join('/')}`, opts);
           if (!r.ok) return;

@@ -58,9 +58,24 @@ describe('Router', () => {
     const r = router();
     r.addPrefix('GET', '/legacy', 'legacy');
     r.addPrefix('GET', '/users', 'usersPassthrough');
-    assert.ok((() => { const m = r.match('GET', '/legacy/a/b'); return m.kind === 'found' && m.route === 'legacy'; })());
-    assert.ok((() => { const m = r.match('GET', '/users/1'); return m.kind === 'found' && m.route === 'getUser'; })());
-    assert.ok((() => { const m = r.match('GET', '/users/1/x/y'); return m.kind === 'found' && m.route === 'usersPassthrough'; })());
+    assert.ok(
+      (() => {
+        const m = r.match('GET', '/legacy/a/b');
+        return m.kind === 'found' && m.route === 'legacy';
+      })(),
+    );
+    assert.ok(
+      (() => {
+        const m = r.match('GET', '/users/1');
+        return m.kind === 'found' && m.route === 'getUser';
+      })(),
+    );
+    assert.ok(
+      (() => {
+        const m = r.match('GET', '/users/1/x/y');
+        return m.kind === 'found' && m.route === 'usersPassthrough';
+      })(),
+    );
     assert.equal(r.match('POST', '/legacy/a').kind, 'none');
   });
 
