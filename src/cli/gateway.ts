@@ -11,6 +11,7 @@ import { OpenApiError } from '../openapi/load.ts';
 import { startAdminServer } from '../platform/admin.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
+import { closeServices, createServices, type PolicyServices } from '../policies/services.ts';
 import { intOption, parseCommandArgs } from './args.ts';
 import { type Command, type CommandIO, EXIT } from './command.ts';
 
@@ -59,9 +60,9 @@ interface RunOptions {
   readonly onListening?: (gateway: Gateway) => void;
 }
 
-async function loadPlan(file: string, env: NodeJS.ProcessEnv): Promise<Plan> {
+async function loadPlan(file: string, env: NodeJS.ProcessEnv, services?: PolicyServices): Promise<Plan> {
   const loaded: LoadedConfig = await loadConfig(file, env);
-  return compilePlan(loaded);
+  return compilePlan(loaded, services === undefined ? {} : { services });
 }
 
 function isConfigError(err: unknown): err is Error {
@@ -94,6 +95,9 @@ async function runWorker(
 ): Promise<number> {
   const metrics = createMetrics();
   const inCluster = cluster.isWorker;
+  // services (shared state, store) live as long as the process; a reload recompiles against them
+  const services = await createServices(plan.config);
+  plan = await compilePlan(plan.loaded, { services });
   if (inCluster) AggregatorRegistry.setRegistries([metrics.registry]);
   let gateway: Gateway;
   try {
@@ -118,7 +122,7 @@ async function runWorker(
   const reload = (why: string) => {
     reloading = reloading.then(async () => {
       try {
-        const next = await loadPlan(options.file, env);
+        const next = await loadPlan(options.file, env, services);
         await gateway.reload(next);
         metrics.reloads.inc({ result: 'success' });
         logger.info({ msg: 'config reloaded', why, routes: next.routes.length });
@@ -159,6 +163,7 @@ async function runWorker(
       for (const w of watchers) w.close();
       logger.info({ msg: 'stopping: draining in-flight requests', signal });
       const { drained } = await gateway.close();
+      await closeServices(services);
       logger.info({ msg: 'stopped', drained });
       process.off('SIGHUP', onHup);
       process.off('SIGTERM', onTerm);

@@ -250,6 +250,8 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         clientIp: client.ip,
         secure: listener.secure,
         facts,
+        responseHeaders: extra,
+        upstreamHeaders: [],
       };
       const forwardPath = plan.config.paths.caseSensitive ? target.path : canonicalCase(route, target.path);
       if (route.phases !== null) {
@@ -273,13 +275,27 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
               res.end(verdict.body);
               return;
             }
-            proxy(route!, forwardPath, target.query, transferEncoding !== undefined, declaredLength);
+            proxy(
+              route!,
+              forwardPath,
+              target.query,
+              transferEncoding !== undefined,
+              declaredLength,
+              ctx.upstreamHeaders,
+            );
           },
           (err: unknown) => internalError(err),
         );
         return;
       }
-      proxy(route, forwardPath, target.query, transferEncoding !== undefined, declaredLength);
+      proxy(
+        route,
+        forwardPath,
+        target.query,
+        transferEncoding !== undefined,
+        declaredLength,
+        ctx.upstreamHeaders,
+      );
     } catch (err) {
       internalError(err);
     }
@@ -317,6 +333,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       query: string,
       chunked: boolean,
       declaredLength: number,
+      added: readonly [string, string][],
     ): void {
       const upstream = state.upstreams.get(r.api.upstream)!;
       const headers: string[] = [];
@@ -326,12 +343,15 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         const name = raw[i]!;
         const lower = name.toLowerCase();
         if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
+        // x-rampart-* carry facts the gateway established (identity, scopes): no client may send them
+        if (lower.startsWith('x-rampart-')) continue;
         if (connectionTokens?.has(lower)) continue;
         headers.push(name, raw[i + 1]!);
       }
       headers.push('x-forwarded-for', client.forwardedFor, 'x-forwarded-proto', client.proto);
       if (client.host !== '') headers.push('x-forwarded-host', client.host);
       headers.push('forwarded', forwardedHeader(client), 'x-request-id', requestId);
+      for (const [k, v] of added) headers.push(k, v);
 
       let body: Readable | null = null;
       if (chunked) body = Readable.from(countBytes(req, r.maxBodyBytes), { objectMode: false });

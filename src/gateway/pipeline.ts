@@ -29,6 +29,10 @@ export interface RequestContext {
   readonly secure: boolean;
   /** Facts established by earlier phases (identity, scopes, …), prototype-less. */
   readonly facts: Record<string, unknown>;
+  /** Headers a policy adds to the response, whatever it is (e.g. RateLimit); lower-case names. */
+  readonly responseHeaders: [string, string][];
+  /** Headers a policy adds to the upstream request (e.g. the verified identity); lower-case names. */
+  readonly upstreamHeaders: [string, string][];
 }
 
 /** A compiled per-route request check. */

@@ -1,3 +1,5 @@
+import type { RampartConfig } from '../config/schema.ts';
+
 /**
  * Runtime services that policies share (shared state, the persistent store, …), created once per
  * process before the plan is compiled and handed to every policy factory. Each capability adds its
@@ -12,4 +14,24 @@ export interface PolicyServices {
 /** Services with nothing in them: what validate-config and unit tests compile with. */
 export function emptyServices(): PolicyServices {
   return { closers: [] };
+}
+
+/**
+ * Create the services a config asks for (memory state by default). Capabilities add their own
+ * construction here; each registers its close function in `closers`.
+ */
+export async function createServices(_config: Readonly<RampartConfig>): Promise<PolicyServices> {
+  const services = emptyServices();
+  return services;
+}
+
+/** Close services in reverse order of creation, never throwing. */
+export async function closeServices(services: PolicyServices): Promise<void> {
+  for (const close of [...services.closers].reverse()) {
+    try {
+      await close();
+    } catch {
+      // a failing close must not keep the process from stopping
+    }
+  }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { request } from 'undici';
 import { startTestGateway, startUpstream, type TestGateway, type TestUpstream } from '../helpers/gateway.ts';
@@ -176,7 +177,7 @@ describe('gateway over real sockets', () => {
     async function* chunks() {
       for (let i = 0; i < 40; i++) yield Buffer.alloc(64 * 1024);
     }
-    const chunked = await request(`${gw.url}/v1/upload`, { method: 'POST', body: chunks() });
+    const chunked = await request(`${gw.url}/v1/upload`, { method: 'POST', body: Readable.from(chunks()) });
     assert.equal(chunked.statusCode, 413);
     await chunked.body.dump();
   });
