@@ -28,7 +28,7 @@ export interface JsonMaskerRules {
   readonly scanText?: boolean;
   /** Detection threshold; default 0.5. */
   readonly minConfidence?: number;
-  /** Nesting limit; default 64. */
+  /** Limit on containers nested in containers (the root object or array is 1); default 64. */
   readonly maxDepth?: number;
   /** Limit on visited values (objects, arrays and leaves); default 1,000,000. */
   readonly maxNodes?: number;
@@ -137,7 +137,7 @@ export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => Js
       const pos = st % 65;
       const seg = pointers[rule]!.segments[pos];
       if (seg === undefined) continue;
-      if (seg === '**') next.push(st);
+      if (seg === '**') closure(next, rule, pos);
       else if (seg === '*' || seg === key) closure(next, rule, pos + 1);
     }
     return next.length > 1 ? [...new Set(next)] : next;
@@ -249,8 +249,9 @@ export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => Js
       return dst;
     }
 
+    if (input !== null && typeof input === 'object' && maxDepth < 1) return { ok: false, reason: 'depth' };
     const rootForced = ruleFor(startStates, '');
-    const root = open(input, 0, '', startStates, rootForced);
+    const root = open(input, 1, '', startStates, rootForced);
     nodes++;
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { classifyText, classifyValue, SENSITIVE_TYPES } from '../../../src/detect/sensitive/index.ts';
+
+test('classifyText: matches come sorted, without overlap, with offsets into the text', () => {
+  const text = 'card 4242 4242 4242 4242, mail ana@example.com, IBAN DE89 3704 0044 0532 0130 00';
+  const ms = classifyText(text);
+  assert.deepEqual(
+    ms.map((m) => [m.type, text.slice(m.start, m.end)]),
+    [
+      ['card', '4242 4242 4242 4242'],
+      ['email', 'ana@example.com'],
+      ['iban', 'DE89 3704 0044 0532 0130 00'],
+    ],
+  );
+});
+
+test('classifyText: the types option limits what is looked for', () => {
+  const text = 'ana@example.com 4242424242424242';
+  assert.deepEqual(
+    classifyText(text, { types: new Set(['card']) }).map((m) => m.type),
+    ['card'],
+  );
+});
+
+test('classifyText: minConfidence drops weak matches (a 1.2.3.4 address looks like a version)', () => {
+  assert.equal(classifyText('host 1.2.3.4').length, 1);
+  assert.equal(classifyText('host 1.2.3.4', { minConfidence: 0.8 }).length, 0);
+});
+
+test('classifyText: only the first maxLength characters are scanned', () => {
+  const text = `${'x'.repeat(100)} ana@example.com`;
+  assert.equal(classifyText(text, { maxLength: 50 }).length, 0);
+  assert.equal(classifyText(text).length, 1);
+});
+
+test('classifyValue: a value must be wholly one type; surrounding whitespace is allowed', () => {
+  assert.equal(classifyValue('ana@example.com')?.type, 'email');
+  assert.deepEqual(classifyValue('  ana@example.com '), {
+    type: 'email',
+    confidence: 0.95,
+    start: 2,
+    end: 17,
+  });
+  assert.equal(classifyValue('mail ana@example.com please'), null);
+  assert.equal(classifyValue(''), null);
+});
+
+test('classifyValue: a field name that agrees with the value raises confidence', () => {
+  const plain = classifyValue('4242424242424242')!;
+  const named = classifyValue('4242424242424242', { fieldName: 'card_number' })!;
+  assert.ok(named.confidence > plain.confidence);
+  assert.ok(named.confidence <= 1);
+});
+
+test('classifyValue: common API values are not sensitive', () => {
+  for (const v of [
+    '550e8400-e29b-41d4-a716-446655440000',
+    '2026-01-15T10:00:00Z',
+    'v1.2.3',
+    '#ff8800',
+    'ORD-123456789012',
+    '1767225600000',
+    'da39a3ee5e6b4b0d3255bfef95601890afd80709',
+    'hello world',
+    'https://api.example.com/v1/users/42',
+    '52.5200,13.4050',
+    '1,234,567.89',
+  ]) {
+    assert.equal(classifyValue(v), null, v);
+  }
+});
+
+test('property: classifyText never throws on any string and returns sane matches', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
+      checkSane(s, classifyText(s));
+      classifyValue(s, { fieldName: s.slice(0, 10) });
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+// Fragments that reach deep into every scanner: separators, anchors and partial formats.
+const FRAGMENTS = [
+  '4242',
+  ' ',
+  '-',
+  '.',
+  '+',
+  '(',
+  ')',
+  '@',
+  'example.com',
+  '$2b$12$',
+  '$argon2id$',
+  '$',
+  'eyJ',
+  'eyJhbGciOiJIUzI1NiJ9',
+  '-----BEGIN ',
+  'PRIVATE KEY-----',
+  '-----END ',
+  '::',
+  ':',
+  'ff',
+  'DE89',
+  '3704',
+  'AKIA',
+  'ghp_',
+  'sk_live_',
+  '0',
+  '9',
+  '12',
+  '123',
+  'password=',
+  'Bearer ',
+  '"',
+  '\n',
+  'AB',
+  'C',
+  'Z',
+  '\u00e9',
+  '\ud83d',
+];
+
+test('property: classifyText never throws on strings built from format fragments', () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 80 }), (parts) => {
+      const s = parts.join('');
+      checkSane(s, classifyText(s, { minConfidence: 0 }));
+      classifyValue(s);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+function checkSane(s: string, ms: ReturnType<typeof classifyText>): void {
+  let prevEnd = 0;
+  for (const m of ms) {
+    assert.ok(SENSITIVE_TYPES.includes(m.type));
+    assert.ok(m.start >= prevEnd && m.start < m.end && m.end <= s.length);
+    assert.ok(m.confidence >= 0 && m.confidence <= 1);
+    prevEnd = m.end;
+  }
+}
