@@ -478,6 +478,48 @@ function throughput(samples: readonly Sample[]): void {
   console.log(`createJsonMasker: 10,000 objects (60,000 leaves) in ${ms.toFixed(0)} ms, ok=${r.ok}`);
 }
 
+// Inputs built to make a backtracking or quadratic scanner stall: time per MB must stay flat.
+function worstCases(): void {
+  const patterns = [
+    '1 ',
+    '4242-',
+    'a@',
+    'a.b@c',
+    '$2b$12$',
+    '$',
+    ' eyJhbGciOiJIUzI1NiJ9.',
+    '-----BEGIN PRIVATE KEY-----',
+    ':',
+    'a:',
+    '+1 (0)',
+    'DE89 ',
+    ' AKIA',
+    'password=',
+    'Bearer ',
+    '1.1.',
+    'AB 12 ',
+    ' xoxb-',
+    '12345678',
+  ];
+  const rows: string[] = [];
+  let worst = 0;
+  for (const p of patterns) {
+    const ms: number[] = [];
+    for (const size of [100_000, 1_000_000]) {
+      const text = p.repeat(Math.ceil(size / p.length)).slice(0, size);
+      const t0 = performance.now();
+      classifyText(text, { minConfidence: 0 });
+      ms.push(performance.now() - t0);
+    }
+    worst = Math.max(worst, ms[1]!);
+    rows.push(`${JSON.stringify(p)} ${ms[0]!.toFixed(0)}/${ms[1]!.toFixed(0)}`);
+  }
+  console.log(
+    `\nworst-case inputs, classifyText ms for 100 KB / 1 MB (slowest 1 MB: ${worst.toFixed(0)} ms):`,
+  );
+  console.log(`  ${rows.join(', ')}`);
+}
+
 const corpus = loadCorpus();
 const extra = generated();
 console.log('## Sensitive-data classifiers: classifyValue on labeled values');
@@ -485,3 +527,4 @@ printTable('corpus ../shared/corpus/pii/samples.jsonl', corpus);
 printTable('generated here (types and look-alikes the corpus lacks)', extra);
 fieldNameTable();
 throughput([...corpus, ...extra]);
+worstCases();

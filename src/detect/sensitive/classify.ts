@@ -24,20 +24,53 @@ import {
 const DEFAULT_MIN_CONFIDENCE = 0.5;
 const DEFAULT_MAX_LENGTH = 1 << 20;
 
-// Cheap scanners on rare anchors first; order does not change results (overlaps are resolved after).
-const SCANNERS: readonly (readonly [SensitiveType, Scanner])[] = [
-  ['private_key', scanPrivateKeys],
-  ['jwt', scanJwts],
-  ['api_key', scanApiKeys],
-  ['password_hash', scanPasswordHashes],
-  ['email', scanEmails],
-  ['card', scanCards],
-  ['iban', scanIbans],
-  ['ssn', scanSsns],
-  ['national_id', scanNationalIds],
-  ['phone', scanPhones],
-  ['ip', scanIps],
-  ['secret_field', scanSecretAssignments],
+/** What a scanner needs present in the text before it is worth running. */
+interface Features {
+  readonly length: number;
+  readonly digits: number;
+  readonly upper: number;
+  readonly at: boolean;
+  readonly dollar: boolean;
+  readonly colon: boolean;
+  readonly dot: boolean;
+  readonly assign: boolean;
+}
+
+function features(text: string): Features {
+  let digits = 0;
+  let upper = 0;
+  let at = false;
+  let dollar = false;
+  let colon = false;
+  let dot = false;
+  let assign = false;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c >= 65 && c <= 90) upper++;
+    else if (c === 64) at = true;
+    else if (c === 36) dollar = true;
+    else if (c === 58) colon = assign = true;
+    else if (c === 46) dot = true;
+    else if (c === 61) assign = true;
+  }
+  return { length: text.length, digits, upper, at, dollar, colon, dot, assign };
+}
+
+// Each scanner with the cheapest evidence it needs; skipping is a speed-up, never a change of result.
+const SCANNERS: readonly (readonly [SensitiveType, Scanner, (f: Features) => boolean])[] = [
+  ['private_key', scanPrivateKeys, (f) => f.length >= 20],
+  ['jwt', scanJwts, (f) => f.dot && f.length >= 10],
+  ['api_key', scanApiKeys, (f) => f.length >= 20],
+  ['password_hash', scanPasswordHashes, (f) => f.dollar],
+  ['email', scanEmails, (f) => f.at],
+  ['card', scanCards, (f) => f.digits >= 13],
+  ['iban', scanIbans, (f) => f.digits >= 2 && f.upper >= 2 && f.length >= 15],
+  ['ssn', scanSsns, (f) => f.digits >= 9],
+  ['national_id', scanNationalIds, (f) => f.digits >= 6],
+  ['phone', scanPhones, (f) => f.digits >= 8],
+  ['ip', scanIps, (f) => (f.dot && f.digits >= 4) || f.colon],
+  ['secret_field', scanSecretAssignments, (f) => f.assign || f.upper > 0],
 ];
 
 function better(a: SensitiveMatch, b: SensitiveMatch): boolean {
@@ -59,7 +92,10 @@ function resolveOverlaps(found: SensitiveMatch[]): SensitiveMatch[] {
 
 function scanAll(text: string, types: ReadonlySet<SensitiveType> | undefined): SensitiveMatch[] {
   const found: SensitiveMatch[] = [];
-  for (const [type, scan] of SCANNERS) if (types === undefined || types.has(type)) scan(text, found);
+  const f = features(text);
+  for (const [type, scan, worth] of SCANNERS) {
+    if ((types === undefined || types.has(type)) && worth(f)) scan(text, found);
+  }
   return found;
 }
 

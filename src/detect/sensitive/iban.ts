@@ -95,6 +95,9 @@ const IBAN_LENGTHS: ReadonlyMap<string, number> = new Map(
   }),
 );
 
+// A country code and check digits at a word start.
+const START_RE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}/g;
+
 /** The expected IBAN length for a two-letter country code, or undefined when it issues none. */
 export function ibanLength(country: string): number | undefined {
   return IBAN_LENGTHS.get(country);
@@ -118,10 +121,10 @@ export function ibanChecksumValid(iban: string): boolean {
 /** Finds IBANs, compact or printed in groups of four, with a valid length and mod-97 checksum. */
 export function scanIbans(text: string, out: SensitiveMatch[]): void {
   const n = text.length;
-  for (let i = 0; i + 15 <= n; i++) {
-    if (!isUpper(text.charCodeAt(i)) || !isUpper(text.charCodeAt(i + 1))) continue;
-    if (!isDigit(text.charCodeAt(i + 2)) || !isDigit(text.charCodeAt(i + 3))) continue;
-    if (i > 0 && isAlnum(text.charCodeAt(i - 1))) continue;
+  START_RE.lastIndex = 0;
+  for (let hit = START_RE.exec(text); hit !== null; hit = START_RE.exec(text)) {
+    const i = hit.index;
+    START_RE.lastIndex = i + 1;
     const want = IBAN_LENGTHS.get(text.slice(i, i + 2));
     if (want === undefined) continue;
     let compact = '';
@@ -140,6 +143,6 @@ export function scanIbans(text: string, out: SensitiveMatch[]): void {
     if (compact.length !== want || (j < n && isAlnum(text.charCodeAt(j)))) continue;
     if (!ibanChecksumValid(compact)) continue;
     out.push(match('iban', spaced ? 0.97 : 0.95, i, j, compact.slice(0, 2)));
-    i = j - 1;
+    START_RE.lastIndex = j;
   }
 }

@@ -3,7 +3,7 @@ import { classifyFieldName } from './field-name.ts';
 import { type MaskStrategy, mask, validateStrategy } from './mask.ts';
 import { SENSITIVE_TYPES, type SensitiveType } from './types.ts';
 
-/** Masks what sits under matching properties, whatever it contains. */
+/** Masks every string and number under matching properties (booleans and null stay as they are). */
 export interface FieldMaskRule {
   /**
    * A JSON pointer pattern when it starts with '/': segments match literally, '*' matches one
@@ -116,7 +116,12 @@ export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => Js
       const segments = parsePointer(rule.field);
       if (segments.length > MAX_SEGMENTS) throw new RangeError(`mask rule ${rule.field}: too many segments`);
       pointers.push({ ...forced, segments });
-    } else byName.set(normaliseName(rule.field), forced);
+    } else {
+      const name = normaliseName(rule.field);
+      if (name === '')
+        throw new RangeError(`mask rule '${rule.field}': a property name needs a letter or digit`);
+      byName.set(name, forced);
+    }
   }
   if (pointers.length > MAX_POINTER_RULES) throw new RangeError('too many JSON pointer mask rules');
   const nameCache = new Map<string, SensitiveType | null>();
@@ -149,6 +154,16 @@ export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => Js
       if (st % 65 === rule.segments.length) return rule;
     }
     return null;
+  }
+
+  const ruleCache = new Map<string, Forced | null>();
+  function nameRule(name: string): Forced | null {
+    let rule = ruleCache.get(name);
+    if (rule === undefined) {
+      rule = byName.get(normaliseName(name)) ?? null;
+      if (ruleCache.size < NAME_CACHE_LIMIT) ruleCache.set(name, rule);
+    }
+    return rule;
   }
 
   function inferredType(name: string): SensitiveType | null {
@@ -220,7 +235,7 @@ export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => Js
     function ruleFor(states: readonly number[], name: string): Forced | null {
       return (
         (states.length > 0 ? pointerMatch(states) : null) ??
-        (byName.size > 0 ? (byName.get(normaliseName(name)) ?? null) : null)
+        (byName.size > 0 && name !== '' ? nameRule(name) : null)
       );
     }
 

@@ -199,3 +199,10 @@ test('json mask: bad rules fail when compiled', () => {
     RangeError,
   );
 });
+
+test('json mask: a property-name rule without letters or digits is refused', () => {
+  assert.throws(
+    () => createJsonMasker({ fields: [{ field: '__', strategy: { kind: 'redact' } }] }),
+    RangeError,
+  );
+});
