@@ -476,6 +476,52 @@ function throughput(samples: readonly Sample[]): void {
   const r = masker(doc);
   const ms = performance.now() - t2;
   console.log(`createJsonMasker: 10,000 objects (60,000 leaves) in ${ms.toFixed(0)} ms, ok=${r.ok}`);
+
+  // A ~10 KB response with every type looked for (the gateway benchmark's report body shape).
+  const everything = createJsonMasker({
+    types: Object.fromEntries(SENSITIVE_TYPES.map((t) => [t, { kind: 'redact' }])),
+  });
+  const report = {
+    generatedAt: '2026-06-01T00:00:00Z',
+    currency: 'EUR',
+    days: Array.from({ length: 150 }, (_, i) => ({
+      day: `2026-05-${i}`,
+      views: 1000 + i,
+      orders: 10 + i,
+      revenue: 100.5 + i,
+    })),
+  };
+  const bytes = JSON.stringify(report).length;
+  for (let i = 0; i < 50; i++) everything(report);
+  const t3 = performance.now();
+  for (let i = 0; i < 500; i++) everything(report);
+  const per = (performance.now() - t3) / 500;
+  console.log(
+    `createJsonMasker, all types: ${(per * 1000).toFixed(0)} µs per ${(bytes / 1024).toFixed(1)} KB response`,
+  );
+}
+
+// Benign API inputs (names, prose, paths, code): every match is printed for a human to judge.
+function benignText(): void {
+  const url = new URL('../../../shared/corpus/benign/api-inputs.txt', import.meta.url);
+  let lines: string[];
+  try {
+    lines = readFileSync(url, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
+  } catch {
+    console.log('\n(benign corpus missing: skipped)');
+    return;
+  }
+  const hits: string[] = [];
+  for (const line of lines) {
+    for (const m of classifyText(line))
+      hits.push(
+        `  ${m.type}: ${JSON.stringify(line.slice(m.start, m.end))} in ${JSON.stringify(line.slice(0, 80))}`,
+      );
+  }
+  console.log(`\n### classifyText on ${lines.length} benign API inputs: ${hits.length} matches (judge each)`);
+  for (const h of hits) console.log(h);
 }
 
 // Inputs built to make a backtracking or quadratic scanner stall: time per MB must stay flat.
@@ -526,5 +572,6 @@ console.log('## Sensitive-data classifiers: classifyValue on labeled values');
 printTable('corpus ../shared/corpus/pii/samples.jsonl', corpus);
 printTable('generated here (types and look-alikes the corpus lacks)', extra);
 fieldNameTable();
+benignText();
 throughput([...corpus, ...extra]);
 worstCases();

@@ -115,9 +115,10 @@ function allDigits(s: string): boolean {
 }
 
 // Checks that need the property name: bare numbers and digests are too ambiguous on their own.
-function hinted(value: string, fieldName: string, hint: SensitiveType | null): SensitiveMatch | null {
+function hinted(value: string, fieldName: string): SensitiveMatch | null {
   const end = value.length;
   if (allDigits(value)) {
+    const hint = classifyFieldName(fieldName);
     if (hint === 'ssn' && ssnDigitsValid(value)) return match('ssn', 0.8, 0, end, 'US');
     if (hint === 'national_id' && end === 9) {
       if (bsnValid(value)) return match('national_id', 0.75, 0, end, 'NL');
@@ -126,10 +127,8 @@ function hinted(value: string, fieldName: string, hint: SensitiveType | null): S
     if (hint === 'card' && end >= 12 && end <= 19 && luhnValid(value)) return match('card', 0.75, 0, end);
     if (hint === 'phone' && end >= 7 && end <= 15) return match('phone', 0.7, 0, end);
   }
-  if (fieldSuggestsHash(fieldName)) {
-    const digest = bareHexDigest(value);
-    if (digest !== null) return match('password_hash', 0.85, 0, end, digest);
-  }
+  const digest = bareHexDigest(value);
+  if (digest !== null && fieldSuggestsHash(fieldName)) return match('password_hash', 0.85, 0, end, digest);
   return null;
 }
 
@@ -149,16 +148,17 @@ export function classifyValue(value: string, options?: ClassifyValueOptions): Se
   const types = options?.types;
   const min = options?.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
   const fieldName = options?.fieldName;
-  const hint = fieldName === undefined ? null : classifyFieldName(fieldName);
   let best: SensitiveMatch | null = null;
   for (const m of scanAll(core, types)) {
     if (m.start !== 0 || m.end !== core.length) continue;
+    if (best === null || m.confidence > best.confidence) best = m;
+  }
+  if (best !== null && fieldName !== undefined && classifyFieldName(fieldName) === best.type) {
     // The property name agreeing with the value raises confidence.
-    const c = hint === m.type ? Math.min(1, m.confidence + 0.1) : m.confidence;
-    if (best === null || c > best.confidence) best = { ...m, confidence: c };
+    best = { ...best, confidence: Math.min(1, best.confidence + 0.1) };
   }
   if (best === null && fieldName !== undefined) {
-    const h = hinted(core, fieldName, hint);
+    const h = hinted(core, fieldName);
     if (h !== null && (types === undefined || types.has(h.type))) best = h;
   }
   if (best === null || best.confidence < min) return null;

@@ -1,6 +1,8 @@
 import type { SensitiveType } from './types.ts';
 
 const MAX_NAME = 128;
+const MEMO_LIMIT = 4096;
+const memo = new Map<string, SensitiveType | null>();
 
 // Whole normalised names (lower-case, separators removed) and what they hold.
 const EXACT: ReadonlyMap<string, SensitiveType> = new Map([
@@ -154,7 +156,16 @@ function endsWith(words: readonly string[], end: number, suffix: readonly string
 
 /** The sensitive type a property name suggests (password, passwd, secret, token, ssn, card_number, cvv, api_key, …), or null. */
 export function classifyFieldName(name: string): SensitiveType | null {
-  const words = fieldWords(name);
+  const cached = memo.get(name);
+  if (cached !== undefined) return cached;
+  const type = classifyWords(fieldWords(name));
+  // A pure memo: an API has few distinct property names; past the bound it starts over.
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  if (name.length <= MAX_NAME) memo.set(name, type);
+  return type;
+}
+
+function classifyWords(words: readonly string[]): SensitiveType | null {
   if (words.length === 0) return null;
   const exact = EXACT.get(words.join(''));
   if (exact !== undefined) return exact;

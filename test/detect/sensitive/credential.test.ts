@@ -150,5 +150,11 @@ test('secret field: values assigned to secret names and bearer tokens in free te
   assert.deepEqual(found('Authorization: Bearer abcdefghijklmnop1234', 'secret_field'), [
     'abcdefghijklmnop1234',
   ]);
+  assert.deepEqual(found(`$config["secret_key"] = 'k3y-v4lue-123';`, 'secret_field'), ['k3y-v4lue-123']);
+  assert.deepEqual(found('url=mysql://root:Pa55w0rd@10.1.2.3:3306/shop', 'secret_field'), ['Pa55w0rd']);
   assert.deepEqual(found('password: <your password>, token=null, password=********', 'secret_field'), []);
+  assert.deepEqual(
+    found('https://user:password@example.com and https://example.com/a:b@c', 'secret_field'),
+    [],
+  );
 });
