@@ -1,0 +1,131 @@
+import { charClassCount, shannonEntropy } from '../entropy.ts';
+import type { SecretRule } from '../types.ts';
+import { findWithRegex } from './match.ts';
+
+const PLACEHOLDER_MARKERS = [
+  'example',
+  'placeholder',
+  'changeme',
+  'change_me',
+  'change-me',
+  'your',
+  'dummy',
+  'sample',
+  'xxxx',
+  '****',
+  '....',
+  '<',
+  '>',
+  '${',
+  '{{',
+  '%(',
+  '%s',
+  'process.env',
+  'environ',
+  'getenv',
+  'redacted',
+  'replace',
+  'todo',
+  'fixme',
+  'secret_here',
+  'undefined',
+];
+
+/** True for values that stand in for a secret rather than being one (`<set me>`, `${DB_PASS}`, `your-key`). */
+export function isPlaceholder(value: string): boolean {
+  const lower = value.toLowerCase();
+  return PLACEHOLDER_MARKERS.some((w) => lower.includes(w));
+}
+
+const PLACEHOLDER_PASSWORDS = new Set(['password', 'passwd', 'pass', 'pwd', 'secret', 'user', 'username']);
+const DEV_PASSWORDS = new Set(['postgres', 'root', 'admin', 'test', 'mysql', 'redis', 'guest', 'dev', 'local']);
+const DEV_HOSTS = ['localhost', '127.0.0.1', '::1', '0.0.0.0', 'db', 'postgres', 'mysql', 'redis', 'mongo'];
+
+/** Connection URLs with an inline password: postgres, MySQL/MariaDB, MongoDB, Redis, AMQP, SQL Server. */
+export const databaseUrl: SecretRule = {
+  id: 'database-url',
+  title: 'Database URL with password',
+  description:
+    'A database or broker connection URL carrying a password (postgres://user:pass@host, mysql://, ' +
+    'mongodb+srv://, redis://, amqp://). Placeholders are skipped; default passwords on local hosts ' +
+    'are low confidence.',
+  confidence: 'high',
+  keywords: ['://'],
+  find: (text) =>
+    findWithRegex(text, {
+      pattern:
+        /(?<![A-Za-z0-9+.-])(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver):\/\/[^\s:@/"'`<>]{0,128}:([^\s:@/"'`<>]{1,256})@([A-Za-z0-9._%-]{1,255})/dg,
+      group: 1,
+      confidence: 'high',
+      check: (password, m) => {
+        const lower = password.toLowerCase();
+        if (PLACEHOLDER_PASSWORDS.has(lower) || isPlaceholder(password) || /^[$%:[{]/.test(password)) {
+          return false;
+        }
+        const host = (m[2] ?? '').toLowerCase();
+        if (DEV_PASSWORDS.has(lower) && DEV_HOSTS.includes(host)) {
+          return { confidence: 'low', note: 'local development default' };
+        }
+        return password.length < 6 ? { confidence: 'medium' } : true;
+      },
+    }),
+};
+
+const ASSIGNMENT =
+  /(api[_.-]?key|secret|passw(?:or)?d|pwd|token|credential|private[_.-]?key|access[_.-]?key)[A-Za-z0-9_.-]{0,30}["'\]]{0,3}[ \t]{0,5}(?::=|=>|=|:)[ \t]{0,5}(?:"([^"\r\n]{8,200})"|'([^'\r\n]{8,200})'|`([^`\r\n]{8,200})`|([A-Za-z0-9+/=_.~!@#%^&*$-]{8,200}))/dgi;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX_DIGEST = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+const IDENTIFIER_PATH = /^[A-Za-z_$][A-Za-z0-9_$]{0,100}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,100}){0,20}$/;
+
+function separators(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '_' || c === '-' || c === '.') n++;
+  }
+  return n;
+}
+
+/**
+ * Generic `api_key = "…"`, `secret: …`, `password=…` assignments. Values must look random (Shannon
+ * entropy, length, mixed character classes) and not be placeholders, code references or known
+ * non-secret shapes (UUIDs, hex digests: low confidence).
+ */
+export const genericSecret: SecretRule = {
+  id: 'generic-secret',
+  title: 'Secret assigned to a credential name',
+  description:
+    'A high-entropy value assigned to a name such as api_key, secret, password, token or private_key. ' +
+    'Gated by Shannon entropy and length so ordinary words and placeholders are skipped.',
+  confidence: 'medium',
+  keywords: [],
+  find: (text) =>
+    findWithRegex(text, {
+      pattern: ASSIGNMENT,
+      group: [2, 3, 4, 5],
+      confidence: 'medium',
+      check: (value, m) => judge(value, (m[1] ?? '').toLowerCase(), m[5] !== undefined),
+    }),
+};
+
+function judge(
+  value: string,
+  keyword: string,
+  unquoted: boolean,
+): false | { confidence: 'low' | 'medium'; note?: string } {
+  if (value.includes(' ') || isPlaceholder(value)) return false;
+  if (/^(?:https?:|\/|\.\/|\.\.\/|~\/)/.test(value)) return false;
+  if (unquoted && IDENTIFIER_PATH.test(value) && !/[0-9]/.test(value)) return false;
+  if (!/[0-9]/.test(value) && separators(value) >= 2) return false;
+  const entropy = shannonEntropy(value);
+  const classes = charClassCount(value);
+  const isPassword = keyword.startsWith('pass') || keyword === 'pwd';
+  if (UUID.test(value)) return { confidence: 'low', note: 'UUID-shaped value' };
+  if (HEX_DIGEST.test(value)) return { confidence: 'low', note: 'digest-shaped value' };
+  if (isPassword) {
+    if (value.length < 8 || entropy < 2.8 || classes < 2) return false;
+    return classes >= 3 && entropy >= 3 ? { confidence: 'medium' } : { confidence: 'low' };
+  }
+  if (value.length < 12 || entropy < 3.3 || classes < 2) return false;
+  return entropy >= 3.7 && value.length >= 16 ? { confidence: 'medium' } : { confidence: 'low' };
+}
