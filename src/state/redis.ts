@@ -1,0 +1,350 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { MemoryState } from './memory.ts';
+import type { QuotaResult, RateResult, SetName, SharedState, StateOptions } from './types.ts';
+import { StateUnavailableError } from './types.ts';
+
+// Time comes from the Redis server (TIME), so gateways with skewed clocks still share one limit.
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+`;
+
+/** GCRA, the same steps as gcra.ts. KEYS[1] = TAT; ARGV = limit, periodMs, burst, cost. */
+const TAKE = `${NOW}local t0 = tonumber(ARGV[2]) / tonumber(ARGV[1])
+local tau = t0 * tonumber(ARGV[3])
+local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
+local tat = now
+if stored > now then tat = stored end
+local nxt = tat + t0 * tonumber(ARGV[4])
+local allowAt = nxt - tau
+local eps = 1e-6
+if allowAt - now > eps then
+  return {0, math.max(0, math.floor((now + tau - tat) / t0 + eps)), math.ceil(tat - now - eps), math.ceil(allowAt - now - eps)}
+end
+redis.call('SET', KEYS[1], string.format('%.17g', nxt), 'PX', math.max(1, math.ceil(nxt - now)))
+return {1, math.max(0, math.floor((now + tau - nxt) / t0 + eps)), math.ceil(nxt - now - eps), 0}
+`;
+
+/** KEYS[1] = counter; ARGV = limit, ttlMs, cost. The TTL is set when the window's counter is created. */
+const QUOTA = `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local cost = tonumber(ARGV[3])
+if used + cost > tonumber(ARGV[1]) then return {0, used} end
+local v = redis.call('INCRBY', KEYS[1], cost)
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, v}
+`;
+
+/** KEYS[1] = counter; ARGV = ttlMs, by. */
+const INCR = `local v = redis.call('INCRBY', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return v
+`;
+
+/** KEYS[1] = sorted set of leases scored by expiry; ARGV = limit, ttlMs, lease id. */
+const ACQUIRE = `${NOW}redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** KEYS[1] = hash member → until; ARGV = member, ttlMs, channel, set name. Stores and broadcasts at once. */
+const SET_MEMBER = `${NOW}local ttl = tonumber(ARGV[2])
+local untilMs = 0
+if ttl > 0 then
+  untilMs = math.floor(now + ttl)
+  redis.call('HSET', KEYS[1], ARGV[1], untilMs)
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. '|' .. string.format('%d', untilMs) .. '|' .. ARGV[1])
+return untilMs
+`;
+
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const SCRIPTS = { take: script(TAKE), quota: script(QUOTA), incr: script(INCR), acquire: script(ACQUIRE) };
+const SET_SCRIPT = script(SET_MEMBER);
+const SETS: readonly SetName[] = ['block', 'revoked'];
+
+/**
+ * Shared state on Redis (cluster mode). Every check is one round trip: a Lua script, loaded once
+ * with SCRIPT LOAD and run with EVALSHA. Commands fail fast while disconnected (no offline queue)
+ * and time out after `timeoutMs`, raising StateUnavailableError, so a Redis fault never hangs a
+ * request; the client reconnects by itself. Blocklist and revocations are mirrored in memory and
+ * kept current by pub/sub, so checking them costs no round trip.
+ */
+export class RedisState implements SharedState {
+  readonly kind = 'redis' as const;
+  readonly #client: Redis;
+  readonly #sub: Redis;
+  readonly #prefix: string;
+  readonly #mirror = new MemoryState();
+  readonly #setChannel: string;
+  readonly #handlers = new Map<string, Set<(message: string) => void>>();
+  #closed = false;
+  #subscribed: Promise<void> = Promise.resolve();
+  /** The last connection error, for diagnostics (never includes the URL or password). */
+  lastError: string | undefined;
+
+  constructor(options: StateOptions) {
+    this.#prefix = options.prefix;
+    this.#setChannel = `${options.prefix}sets`;
+    const redisOptions: RedisOptions = {
+      commandTimeout: options.timeoutMs,
+      connectTimeout: Math.max(options.timeoutMs, 1_000),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+      // reconnect forever, backing off to 1 s: the gateway recovers by itself when Redis returns
+      retryStrategy: (times) => Math.min(50 * times, 1_000),
+    };
+    this.#client = connectRedis(options.url, redisOptions);
+    this.#sub = connectRedis(options.url, { ...redisOptions, commandTimeout: undefined });
+    const onError = (err: Error) => {
+      this.lastError = (err as NodeJS.ErrnoException).code ?? err.name;
+    };
+    this.#client.on('error', onError);
+    this.#sub.on('error', onError);
+    this.#client.on('ready', () => void this.#onReady());
+    // without an offline queue a SUBSCRIBE before 'ready' is refused: (re)subscribe on every ready
+    this.#sub.on('ready', () => {
+      this.#subscribed = this.#sub.subscribe(this.#setChannel, ...this.#handlers.keys()).then(
+        () => {},
+        () => {},
+      );
+    });
+    this.#sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
+  }
+
+  /** Connect both connections, waiting at most `waitMs` (the state works, degraded, until Redis answers). */
+  async connect(waitMs: number): Promise<boolean> {
+    const ready = (c: Redis) =>
+      new Promise<void>((resolve) => {
+        if (c.status === 'ready') return resolve();
+        c.once('ready', () => resolve());
+      });
+    this.#client.connect().catch(() => {});
+    this.#sub.connect().catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      Promise.all([ready(this.#client), ready(this.#sub)]).then(async () => {
+        await this.#subscribed;
+        return true;
+      }),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return waited;
+  }
+
+  async take(key: string, limit: number, periodMs: number, burst: number, cost = 1): Promise<RateResult> {
+    const r = (await this.#run(SCRIPTS.take, key, [limit, periodMs, burst, cost])) as number[];
+    return { allowed: r[0] === 1, remaining: r[1] ?? 0, resetMs: r[2] ?? 0, retryAfterMs: r[3] ?? 0 };
+  }
+
+  async quota(key: string, limit: number, ttlMs: number, cost = 1): Promise<QuotaResult> {
+    const r = (await this.#run(SCRIPTS.quota, key, [limit, Math.ceil(ttlMs), cost])) as number[];
+    const used = r[1] ?? 0;
+    return { allowed: r[0] === 1, used, remaining: Math.max(0, limit - used) };
+  }
+
+  async incr(key: string, ttlMs: number, by = 1): Promise<number> {
+    return (await this.#run(SCRIPTS.incr, key, [Math.ceil(ttlMs), by])) as number;
+  }
+
+  async get(key: string): Promise<number> {
+    const v = await this.#call(() => this.#client.get(this.#prefix + key));
+    return v === null ? 0 : Number(v);
+  }
+
+  async del(key: string): Promise<void> {
+    await this.#call(() => this.#client.del(this.#prefix + key));
+  }
+
+  async acquire(key: string, limit: number, ttlMs: number): Promise<string | null> {
+    const lease = randomUUID();
+    const ok = await this.#run(SCRIPTS.acquire, key, [limit, Math.ceil(ttlMs), lease]);
+    return ok === 1 ? lease : null;
+  }
+
+  async release(key: string, lease: string): Promise<void> {
+    // a slot that cannot be given back now expires with its lease TTL
+    await this.#client.zrem(this.#prefix + key, lease).catch(() => {});
+  }
+
+  async setMember(set: SetName, member: string, ttlMs: number): Promise<void> {
+    // applied locally first: this process enforces it even while Redis is away
+    this.#mirror.applySet(set, member, ttlMs <= 0 ? 0 : Date.now() + ttlMs);
+    const until = (await this.#call(() =>
+      this.#client.evalsha(
+        SET_SCRIPT.sha,
+        1,
+        `${this.#prefix}set:${set}`,
+        member,
+        Math.ceil(ttlMs),
+        this.#setChannel,
+        set,
+      ),
+    ).catch(async (err: unknown) => {
+      if (!isNoScript(err)) throw err;
+      return this.#call(() =>
+        this.#client.eval(
+          SET_SCRIPT.source,
+          1,
+          `${this.#prefix}set:${set}`,
+          member,
+          Math.ceil(ttlMs),
+          this.#setChannel,
+          set,
+        ),
+      );
+    })) as number;
+    this.#mirror.applySet(set, member, until);
+  }
+
+  memberUntil(set: SetName, member: string): number {
+    return this.#mirror.memberUntil(set, member);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.#call(() => this.#client.publish(`${this.#prefix}ch:${channel}`, message));
+  }
+
+  subscribe(channel: string, handler: (message: string) => void): () => void {
+    const full = `${this.#prefix}ch:${channel}`;
+    let handlers = this.#handlers.get(full);
+    if (handlers === undefined) {
+      handlers = new Set();
+      this.#handlers.set(full, handlers);
+      if (this.#sub.status === 'ready') void this.#sub.subscribe(full).catch(() => {});
+    }
+    handlers.add(handler);
+    return () => {
+      handlers.delete(handler);
+      if (handlers.size === 0) {
+        this.#handlers.delete(full);
+        void this.#sub.unsubscribe(full).catch(() => {});
+      }
+    };
+  }
+
+  healthy(): boolean {
+    return this.#client.status === 'ready';
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers.clear();
+    await Promise.all([quit(this.#client), quit(this.#sub)]);
+  }
+
+  /** Run a script by SHA; if the server lost its script cache (restart, SCRIPT FLUSH), send it whole once. */
+  async #run(s: Script, key: string, args: (string | number)[]): Promise<unknown> {
+    const full = this.#prefix + key;
+    try {
+      return await this.#call(() => this.#client.evalsha(s.sha, 1, full, ...args));
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      return this.#call(() => this.#client.eval(s.source, 1, full, ...args));
+    }
+  }
+
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isNoScript(err)) throw err;
+      throw new StateUnavailableError(`shared state unavailable (${errorName(err)})`);
+    }
+  }
+
+  async #onReady(): Promise<void> {
+    try {
+      for (const s of [...Object.values(SCRIPTS), SET_SCRIPT]) await this.#client.script('LOAD', s.source);
+      await this.#loadMirror();
+    } catch (err) {
+      this.lastError = errorName(err);
+    }
+  }
+
+  /** Reload the blocklist and revocations: changes broadcast while we were disconnected were missed. */
+  async #loadMirror(): Promise<void> {
+    const now = Date.now();
+    for (const set of SETS) {
+      const key = `${this.#prefix}set:${set}`;
+      const all = await this.#client.hgetall(key);
+      this.#mirror.clearSet(set);
+      const expired: string[] = [];
+      for (const [member, until] of Object.entries(all)) {
+        const u = Number(until);
+        if (u > now) this.#mirror.applySet(set, member, u);
+        else expired.push(member);
+      }
+      if (expired.length > 0) await this.#client.hdel(key, ...expired.slice(0, 10_000));
+    }
+  }
+
+  #onMessage(channel: string, message: string): void {
+    if (channel === this.#setChannel) {
+      // "set|until|member": the member goes last so it may itself contain "|"
+      const a = message.indexOf('|');
+      const b = message.indexOf('|', a + 1);
+      if (a < 0 || b < 0) return;
+      const set = message.slice(0, a);
+      const until = Number(message.slice(a + 1, b));
+      if ((set === 'block' || set === 'revoked') && Number.isFinite(until)) {
+        this.#mirror.applySet(set, message.slice(b + 1), until);
+      }
+      return;
+    }
+    const handlers = this.#handlers.get(channel);
+    if (handlers === undefined) return;
+    for (const h of handlers) {
+      try {
+        h(message);
+      } catch {
+        // a subscriber's bug must not break the broadcast
+      }
+    }
+  }
+}
+
+// ioredis's (url, options) overload does not type-check under exactOptionalPropertyTypes
+const RedisCtor = Redis as unknown as new (url: string, options: RedisOptions) => Redis;
+
+function connectRedis(url: string, options: RedisOptions): Redis {
+  return new RedisCtor(url, options);
+}
+
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT');
+}
+
+function errorName(err: unknown): string {
+  if (!(err instanceof Error)) return 'error';
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== undefined) return code;
+  // ioredis messages carry no secret; keep them short
+  return err.message.slice(0, 80);
+}
+
+async function quit(c: Redis): Promise<void> {
+  if (c.status === 'end') return;
+  try {
+    if (c.status === 'ready') await c.quit();
+    else c.disconnect();
+  } catch {
+    c.disconnect();
+  }
+}

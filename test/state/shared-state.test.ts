@@ -1,0 +1,326 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { MemoryState } from '../../src/state/memory.ts';
+import { RedisState } from '../../src/state/redis.ts';
+import type { SharedState } from '../../src/state/types.ts';
+import { StateUnavailableError } from '../../src/state/types.ts';
+import { cleanPrefix, REDIS_URL, redisSkipReason, testPrefix } from './redis-available.ts';
+
+const skip = await redisSkipReason();
+if (skip !== null) console.log(`# SKIP Redis suites: ${skip}`);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until `pred` holds or `ms` pass; returns whether it held. */
+async function within(ms: number, pred: () => boolean): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() <= end) {
+    if (pred()) return true;
+    await sleep(2);
+  }
+  return pred();
+}
+
+/** The one suite both implementations must pass. `peer` makes a second handle on the same state. */
+function sharedSuite(name: string, make: () => Promise<SharedState>, skipReason: string | null): void {
+  describe(`SharedState contract: ${name}`, { skip: skipReason ?? false }, () => {
+    let s: SharedState;
+    before(async () => {
+      s = await make();
+    });
+    after(async () => {
+      await s.close();
+    });
+
+    test('take allows exactly burst at once, then refuses with a retry time', async () => {
+      const results = [];
+      for (let i = 0; i < 7; i++) results.push(await s.take('t:burst', 5, 3_600_000, 5));
+      assert.deepEqual(
+        results.map((r) => r.allowed),
+        [true, true, true, true, true, false, false],
+      );
+      assert.deepEqual(
+        results.slice(0, 5).map((r) => r.remaining),
+        [4, 3, 2, 1, 0],
+      );
+      const refused = results[5]!;
+      assert.equal(refused.remaining, 0);
+      // one unit drips back every period/limit = 720 000 ms
+      assert.ok(
+        refused.retryAfterMs > 700_000 && refused.retryAfterMs <= 720_000,
+        String(refused.retryAfterMs),
+      );
+      assert.ok(results[4]!.resetMs > 3_500_000 && results[4]!.resetMs <= 3_600_000);
+    });
+
+    test('take is atomic under concurrency: N allowed in total', async () => {
+      const all = await Promise.all(Array.from({ length: 60 }, () => s.take('t:race', 20, 3_600_000, 20)));
+      assert.equal(all.filter((r) => r.allowed).length, 20);
+    });
+
+    test('take charges the cost only when allowed', async () => {
+      assert.equal((await s.take('t:cost', 10, 3_600_000, 10, 6)).allowed, true);
+      const big = await s.take('t:cost', 10, 3_600_000, 10, 6);
+      assert.equal(big.allowed, false);
+      assert.equal(big.remaining, 4);
+      assert.equal((await s.take('t:cost', 10, 3_600_000, 10, 4)).allowed, true);
+      assert.equal((await s.take('t:cost', 10, 3_600_000, 10, 1)).allowed, false);
+    });
+
+    test('take refills at the steady rate', async () => {
+      // 20 per second: one unit back every 50 ms
+      for (let i = 0; i < 2; i++) assert.equal((await s.take('t:refill', 20, 1_000, 2)).allowed, true);
+      const r = await s.take('t:refill', 20, 1_000, 2);
+      assert.equal(r.allowed, false);
+      await sleep(r.retryAfterMs + 20);
+      assert.equal((await s.take('t:refill', 20, 1_000, 2)).allowed, true);
+    });
+
+    test('quota counts up to the limit and never past it', async () => {
+      const got = [];
+      for (let i = 0; i < 4; i++) got.push(await s.quota('q:a', 3, 60_000));
+      assert.deepEqual(
+        got.map((q) => [q.allowed, q.used, q.remaining]),
+        [
+          [true, 1, 2],
+          [true, 2, 1],
+          [true, 3, 0],
+          [false, 3, 0],
+        ],
+      );
+      const all = await Promise.all(Array.from({ length: 30 }, () => s.quota('q:race', 10, 60_000)));
+      assert.equal(all.filter((q) => q.allowed).length, 10);
+    });
+
+    test('quota counters expire with their window', async () => {
+      assert.equal((await s.quota('q:ttl', 1, 40)).allowed, true);
+      assert.equal((await s.quota('q:ttl', 1, 40)).allowed, false);
+      await sleep(120);
+      assert.equal((await s.quota('q:ttl', 1, 40)).allowed, true);
+    });
+
+    test('incr, get and del', async () => {
+      assert.equal(await s.get('c:x'), 0);
+      assert.equal(await s.incr('c:x', 60_000), 1);
+      assert.equal(await s.incr('c:x', 60_000, 2), 3);
+      assert.equal(await s.get('c:x'), 3);
+      await s.del('c:x');
+      assert.equal(await s.get('c:x'), 0);
+      await s.incr('c:short', 30);
+      await sleep(100);
+      assert.equal(await s.get('c:short'), 0);
+    });
+
+    test('acquire hands out at most limit leases; release frees one', async () => {
+      const a = await s.acquire('k:conc', 2, 60_000);
+      const b = await s.acquire('k:conc', 2, 60_000);
+      assert.ok(a !== null && b !== null && a !== b);
+      assert.equal(await s.acquire('k:conc', 2, 60_000), null);
+      await s.release('k:conc', a);
+      const c = await s.acquire('k:conc', 2, 60_000);
+      assert.ok(c !== null);
+      // a lease that is never released runs out
+      const d = await s.acquire('k:leak', 1, 30);
+      assert.ok(d !== null);
+      await sleep(100);
+      assert.ok((await s.acquire('k:leak', 1, 30)) !== null);
+    });
+
+    test('expiring sets: add, check, remove, expire', async () => {
+      assert.equal(s.memberUntil('block', 'ip:192.0.2.1'), 0);
+      await s.setMember('block', 'ip:192.0.2.1', 60_000);
+      const until = s.memberUntil('block', 'ip:192.0.2.1');
+      assert.ok(until > Date.now() + 50_000);
+      assert.equal(s.memberUntil('revoked', 'ip:192.0.2.1'), 0, 'sets are separate');
+      await s.setMember('block', 'ip:192.0.2.1', 0);
+      assert.equal(s.memberUntil('block', 'ip:192.0.2.1'), 0);
+      await s.setMember('revoked', 'jti|with|bars', 40);
+      assert.ok(s.memberUntil('revoked', 'jti|with|bars') > 0);
+      await sleep(100);
+      assert.equal(s.memberUntil('revoked', 'jti|with|bars'), 0);
+    });
+
+    test('publish reaches subscribers; unsubscribe stops them', async () => {
+      const got: string[] = [];
+      const off = s.subscribe('news', (m) => got.push(m));
+      await sleep(50); // let a Redis SUBSCRIBE land
+      await s.publish('news', 'hello');
+      assert.ok(await within(1_000, () => got.length === 1));
+      assert.deepEqual(got, ['hello']);
+      off();
+      await sleep(50);
+      await s.publish('news', 'again');
+      await sleep(50);
+      assert.deepEqual(got, ['hello']);
+    });
+
+    test('healthy', () => {
+      assert.equal(s.healthy(), true);
+    });
+  });
+}
+
+sharedSuite('memory', async () => new MemoryState(), null);
+
+const prefix = testPrefix();
+const redisOptions = { url: REDIS_URL, prefix, failureMode: 'fail-open' as const, timeoutMs: 500 };
+async function redisState(): Promise<RedisState> {
+  const s = new RedisState(redisOptions);
+  assert.equal(await s.connect(2_000), true);
+  return s;
+}
+sharedSuite('redis', redisState, skip);
+
+describe('memory state with a moved clock', () => {
+  test('no double burst at a window edge: any interval d passes at most burst + d·rate', () => {
+    let now = 1_000_000;
+    const s = new MemoryState({ now: () => now });
+    // 10 per second, burst 10. A fixed window would let 10 through at t=999 and 10 more at t=1001.
+    now += 999;
+    let passed = 0;
+    for (let i = 0; i < 10; i++) if (s.takeNow('edge', 10, 1_000, 10).allowed) passed++;
+    now += 2;
+    for (let i = 0; i < 10; i++) if (s.takeNow('edge', 10, 1_000, 10).allowed) passed++;
+    assert.equal(passed, 10);
+    // after a full period the bucket has refilled, and no more
+    now += 1_000;
+    passed = 0;
+    for (let i = 0; i < 20; i++) if (s.takeNow('edge', 10, 1_000, 10).allowed) passed++;
+    assert.equal(passed, 10);
+  });
+
+  test('the bound holds for random arrivals', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 20 }),
+        (gaps, limit, burst) => {
+          let now = 0;
+          const s = new MemoryState({ now: () => now });
+          const times: number[] = [];
+          for (const g of gaps) {
+            now += g;
+            if (s.takeNow('k', limit, 1_000, burst).allowed) times.push(now);
+          }
+          for (let i = 0; i < times.length; i++) {
+            for (let j = i; j < times.length; j++) {
+              const d = times[j]! - times[i]!;
+              assert.ok(j - i + 1 <= burst + Math.floor((d * limit) / 1_000) + 1e-9);
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('the counter table stays bounded', async () => {
+    const s = new MemoryState({ maxKeys: 100 });
+    for (let i = 0; i < 1_000; i++) await s.incr(`k${i}`, 60_000);
+    assert.ok((await s.get('k999')) === 1);
+    let live = 0;
+    for (let i = 0; i < 1_000; i++) if ((await s.get(`k${i}`)) > 0) live++;
+    assert.ok(live <= 100, String(live));
+  });
+});
+
+describe('redis state across processes', { skip: skip ?? false }, () => {
+  let a: RedisState;
+  let b: RedisState;
+  before(async () => {
+    a = await redisState();
+    b = await redisState();
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+    await cleanPrefix(prefix);
+  });
+
+  test('two handles share one limit exactly', async () => {
+    const both = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).take('x:shared', 15, 3_600_000, 15)),
+    );
+    assert.equal(both.filter((r) => r.allowed).length, 15);
+  });
+
+  test('a block reaches the other handle within 100 ms', async () => {
+    await sleep(50); // both subscribed to the set channel
+    await a.setMember('block', 'consumer:mallory', 60_000);
+    assert.ok(await within(100, () => b.memberUntil('block', 'consumer:mallory') > 0));
+    await b.setMember('block', 'consumer:mallory', 0);
+    assert.ok(await within(100, () => a.memberUntil('block', 'consumer:mallory') === 0));
+  });
+
+  test('a new handle loads blocks and revocations made before it started', async () => {
+    await a.setMember('revoked', 'jti-123', 60_000);
+    const c = await redisState();
+    try {
+      assert.ok(await within(1_000, () => c.memberUntil('revoked', 'jti-123') > 0));
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('publish crosses handles', async () => {
+    const got: string[] = [];
+    const off = b.subscribe('config', (m) => got.push(m));
+    await sleep(50);
+    await a.publish('config', 'reload');
+    assert.ok(await within(1_000, () => got.length === 1));
+    off();
+  });
+
+  test('the script cache is refilled after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(REDIS_URL);
+    try {
+      await admin.script('FLUSH');
+    } finally {
+      admin.disconnect();
+    }
+    assert.equal((await a.take('x:flush', 1, 60_000, 1)).allowed, true);
+    assert.equal((await a.take('x:flush', 1, 60_000, 1)).allowed, false);
+  });
+});
+
+describe('redis faults never hang or crash', () => {
+  test('a closed port: commands fail fast with StateUnavailableError', async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    const s = new RedisState({ ...redisOptions, url: `redis://127.0.0.1:${port}`, timeoutMs: 100 });
+    assert.equal(await s.connect(200), false);
+    assert.equal(s.healthy(), false);
+    await assert.rejects(s.take('k', 1, 1_000, 1), StateUnavailableError);
+    await assert.rejects(s.quota('k', 1, 1_000), StateUnavailableError);
+    // a block still applies locally while Redis is away
+    await assert.rejects(s.setMember('block', 'ip:198.51.100.7', 60_000), StateUnavailableError);
+    assert.ok(s.memberUntil('block', 'ip:198.51.100.7') > 0);
+    await s.close();
+  });
+
+  test('a server that accepts and never answers: commands time out', async () => {
+    const sockets = new Set<Socket>();
+    const srv: Server = createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const s = new RedisState({ ...redisOptions, url: `redis://127.0.0.1:${port}`, timeoutMs: 100 });
+    try {
+      await s.connect(200);
+      await assert.rejects(s.take('k', 1, 1_000, 1), StateUnavailableError);
+      await assert.rejects(s.incr('k', 1_000), StateUnavailableError);
+    } finally {
+      await s.close();
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+});
