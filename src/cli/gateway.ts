@@ -98,7 +98,11 @@ async function runWorker(
   // services (shared state, store) live as long as the process; a reload recompiles against them
   const services = await createServices(plan.config);
   plan = await compilePlan(plan.loaded, { services });
-  if (inCluster) AggregatorRegistry.setRegistries([metrics.registry]);
+  if (inCluster) {
+    // constructing one installs prom-client's worker-side listener that answers the primary
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    new AggregatorRegistry();
+  }
   let gateway: Gateway;
   try {
     gateway = await startGateway(plan, { logger, metrics, admin: !inCluster });

@@ -124,7 +124,11 @@ async function substitute(
   path: (string | number)[],
   ctx: SubstituteContext,
 ): Promise<unknown> {
-  if (typeof value === 'string') return substituteString(value, path, ctx);
+  if (typeof value === 'string') {
+    const out = await substituteString(value, path, ctx);
+    const whole = value.startsWith('${') && value.indexOf('}') === value.length - 1;
+    return whole ? typedScalar(out) : out;
+  }
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     for (let i = 0; i < value.length; i++) out.push(await substitute(value[i], [...path, i], ctx));
@@ -191,11 +195,20 @@ async function substituteString(
     }
   }
   out += value.slice(last);
-  if (secret)
+  if (secret) {
     ctx.secretPointers.add(
       `/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
     );
+  }
   return out;
+}
+
+/** A value that is exactly one reference takes the YAML type of what it expands to (ports, flags). */
+function typedScalar(value: string): string | number | boolean {
+  if (/^-?\d{1,15}$/.test(value)) return Number(value);
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return value;
 }
 
 function pathOf(instancePath: string): (string | number)[] {

@@ -118,9 +118,12 @@ export async function compilePlan(
         const err = validatePolicy.errors?.[0];
         throw new OpenApiError(
           'openapi.invalid',
-          `x-rampart of ${key}: ${err?.instancePath ?? ''} ${err?.message ?? 'invalid'}`.replace('  ', ' '),
-          op.location,
-          `${op.pointer}/x-rampart`,
+          `x-rampart of ${key}: ${err?.instancePath || '/'} ${err?.message ?? 'invalid'}`,
+          {
+            file: op.location?.file ?? document.file,
+            location: op.location,
+            pointer: `${op.pointer}/x-rampart`,
+          },
         );
       }
       const policy: RoutePolicy = { ...(fromDoc as RoutePolicy | undefined), ...override };

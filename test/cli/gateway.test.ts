@@ -61,7 +61,7 @@ describe('rampart CLI', () => {
   test('validate-config prints the compiled route table', async () => {
     const r = await cli(['validate-config', '--config', config]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /valid, 7 routes/);
+    assert.match(r.stdout, /valid, 6 routes/);
     assert.match(r.stdout, /GET\s+\/v1\/users\/\{id\}\s+t\s+getUser\s+required\s+enforce/);
     assert.match(r.stdout, /GET\s+\/v1\/health\s+t\s+health\s+public/);
   });
@@ -77,7 +77,7 @@ describe('rampart CLI', () => {
     assert.match(
       r.stderr,
       new RegExp(
-        `${bad.replaceAll('/', '\\/')}:10:5: apis\\.0\\.rotues: unknown key "rotues" \\(hint: did you mean "routes"\\?\\)`,
+        `${bad.replaceAll('/', '\\/')}:11:5: apis\\.0\\.rotues: unknown key "rotues" \\(hint: did you mean "routes"\\?\\)`,
       ),
     );
   });

@@ -286,6 +286,7 @@ describe('gateway over real sockets', () => {
       await res.body.dump();
       assert.equal(res.headers['access-control-allow-origin'], undefined, evil);
     }
+    up.seen.length = 0;
     const pre = await request(`${gw.url}/v1/users/1`, {
       method: 'OPTIONS',
       headers: { origin: 'https://app.example.com', 'access-control-request-method': 'DELETE' },
