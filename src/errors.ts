@@ -15,6 +15,21 @@ export type RefusalCode =
   | 'route.undeclared'
   | 'route.method_not_allowed'
   | 'cors.denied'
+  | 'auth.missing'
+  | 'auth.key.invalid'
+  | 'auth.key.revoked'
+  | 'auth.key.expired'
+  | 'auth.jwt.invalid'
+  | 'auth.jwt.expired'
+  | 'auth.jwt.alg'
+  | 'auth.jwt.claims'
+  | 'auth.jwt.revoked'
+  | 'auth.token.inactive'
+  | 'auth.mtls.invalid'
+  | 'auth.unavailable'
+  | 'authz.scope'
+  | 'authz.function'
+  | 'authz.bola'
   | 'tls.required'
   | 'upstream.unavailable'
   | 'upstream.timeout'
@@ -41,6 +56,21 @@ export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freez
   'route.undeclared': { status: 404, title: 'Not found' },
   'route.method_not_allowed': { status: 405, title: 'Method not allowed' },
   'cors.denied': { status: 403, title: 'Cross-origin request not allowed' },
+  'auth.missing': { status: 401, title: 'Authentication required' },
+  'auth.key.invalid': { status: 401, title: 'Invalid API key' },
+  'auth.key.revoked': { status: 401, title: 'API key revoked' },
+  'auth.key.expired': { status: 401, title: 'API key expired' },
+  'auth.jwt.invalid': { status: 401, title: 'Invalid token' },
+  'auth.jwt.expired': { status: 401, title: 'Token expired' },
+  'auth.jwt.alg': { status: 401, title: 'Token algorithm not allowed' },
+  'auth.jwt.claims': { status: 401, title: 'Token claims not accepted' },
+  'auth.jwt.revoked': { status: 401, title: 'Token revoked' },
+  'auth.token.inactive': { status: 401, title: 'Token not active' },
+  'auth.mtls.invalid': { status: 401, title: 'Client certificate not accepted' },
+  'auth.unavailable': { status: 503, title: 'Authentication service unavailable' },
+  'authz.scope': { status: 403, title: 'Insufficient privileges' },
+  'authz.function': { status: 403, title: 'Operation requires another role' },
+  'authz.bola': { status: 403, title: 'Object not accessible' },
   'tls.required': { status: 403, title: 'HTTPS required' },
   'upstream.unavailable': { status: 502, title: 'Bad gateway' },
   'upstream.timeout': { status: 504, title: 'Gateway timeout' },
