@@ -30,6 +30,14 @@ export type RefusalCode =
   | 'authz.scope'
   | 'authz.function'
   | 'authz.bola'
+  | 'auth.locked'
+  | 'client.blocked'
+  | 'ratelimit.exceeded'
+  | 'ratelimit.quota'
+  | 'ratelimit.concurrency'
+  | 'ratelimit.unavailable'
+  | 'request.query.too_many'
+  | 'request.query.page_size'
   | 'tls.required'
   | 'upstream.unavailable'
   | 'upstream.timeout'
@@ -71,6 +79,14 @@ export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freez
   'authz.scope': { status: 403, title: 'Insufficient privileges' },
   'authz.function': { status: 403, title: 'Operation requires another role' },
   'authz.bola': { status: 403, title: 'Object not accessible' },
+  'auth.locked': { status: 429, title: 'Too many attempts; try again later' },
+  'client.blocked': { status: 403, title: 'Client blocked' },
+  'ratelimit.exceeded': { status: 429, title: 'Too many requests' },
+  'ratelimit.quota': { status: 429, title: 'Quota exhausted' },
+  'ratelimit.concurrency': { status: 503, title: 'Too many concurrent requests' },
+  'ratelimit.unavailable': { status: 503, title: 'Service unavailable' },
+  'request.query.too_many': { status: 400, title: 'Too many query parameters' },
+  'request.query.page_size': { status: 400, title: 'Page size over the limit' },
   'tls.required': { status: 403, title: 'HTTPS required' },
   'upstream.unavailable': { status: 502, title: 'Bad gateway' },
   'upstream.timeout': { status: 504, title: 'Gateway timeout' },
