@@ -8,7 +8,10 @@ const OPENSSH_MAGIC = 'openssh-key-v1\0';
 
 function base64Chars(body: string): string {
   // PEM bodies appear raw, or inside JSON/JS strings with literal "\n" escapes and quotes.
-  return body.replaceAll('\\n', '').replaceAll('\\r', '').replace(/[^A-Za-z0-9+/=]/g, '');
+  return body
+    .replaceAll('\\n', '')
+    .replaceAll('\\r', '')
+    .replace(/[^A-Za-z0-9+/=]/g, '');
 }
 
 /** Reads the cipher name of an OpenSSH private key: `none` means unencrypted. */
@@ -68,8 +71,7 @@ export const privateKey: SecretRule = {
   },
 };
 
-const JWT =
-  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,2000}\.[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{0,2000}/g;
+const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,2000}\.[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{0,2000}/g;
 
 function headerHasAlg(segment: string): boolean {
   try {

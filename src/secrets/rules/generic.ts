@@ -38,7 +38,17 @@ export function isPlaceholder(value: string): boolean {
 }
 
 const PLACEHOLDER_PASSWORDS = new Set(['password', 'passwd', 'pass', 'pwd', 'secret', 'user', 'username']);
-const DEV_PASSWORDS = new Set(['postgres', 'root', 'admin', 'test', 'mysql', 'redis', 'guest', 'dev', 'local']);
+const DEV_PASSWORDS = new Set([
+  'postgres',
+  'root',
+  'admin',
+  'test',
+  'mysql',
+  'redis',
+  'guest',
+  'dev',
+  'local',
+]);
 const DEV_HOSTS = ['localhost', '127.0.0.1', '::1', '0.0.0.0', 'db', 'postgres', 'mysql', 'redis', 'mongo'];
 
 /** Connection URLs with an inline password: postgres, MySQL/MariaDB, MongoDB, Redis, AMQP, SQL Server. */

@@ -1,5 +1,11 @@
 import type { SecretRule } from '../types.ts';
-import { awsAccessKeyId, awsSecretAccessKey, azureStorageKey, gcpApiKey, gcpServiceAccountKey } from './cloud.ts';
+import {
+  awsAccessKeyId,
+  awsSecretAccessKey,
+  azureStorageKey,
+  gcpApiKey,
+  gcpServiceAccountKey,
+} from './cloud.ts';
 import { jwt, privateKey } from './crypto.ts';
 import { githubFineGrainedToken, githubToken, gitlabToken, npmToken } from './forge.ts';
 import { databaseUrl, genericSecret } from './generic.ts';
