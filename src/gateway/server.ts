@@ -86,6 +86,8 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
       headersTimeout: config.limits.headersTimeoutMs,
       requestTimeout: config.limits.requestTimeoutMs,
       keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+      // how often Node checks the header and request timeouts (its default, 30 s, is too coarse)
+      connectionsCheckingInterval: Math.min(1_000, config.limits.headersTimeoutMs),
       requireHostHeader: true,
       joinDuplicateHeaders: false,
       insecureHTTPParser: false,
