@@ -69,6 +69,84 @@ const Upstream = Type.Object(
   { additionalProperties: false },
 );
 
+const FailureMode = Type.Union([Type.Literal('fail-open'), Type.Literal('fail-closed')], {
+  description:
+    'when the shared state (Redis) is unreachable: fail-open = local limits only, fail-closed = 503',
+});
+
+const LimitKey = Type.Union(
+  ['consumer', 'apikey', 'ip', 'route', 'upstream'].map((k) => Type.Literal(k)),
+  { description: 'what a limit counts per; consumer and apikey fall back to the client IP when anonymous' },
+);
+const LimitBy = Type.Array(LimitKey, { minItems: 1, maxItems: 5, uniqueItems: true });
+const LimitName = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,32}$',
+  description: 'name in the RateLimit headers',
+});
+
+const RateLimitRule = Type.Object(
+  {
+    name: Type.Optional(LimitName),
+    limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'requests per window' }),
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 31_536_000 }),
+    burst: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000_000,
+        description: 'requests allowed at once (default: limit)',
+      }),
+    ),
+    by: Type.Optional(LimitBy),
+    cost: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'units one request uses' }),
+    ),
+    failureMode: Type.Optional(FailureMode),
+  },
+  { additionalProperties: false },
+);
+
+const QuotaRule = Type.Object(
+  {
+    name: Type.Optional(LimitName),
+    limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    period: Type.Union([Type.Literal('day'), Type.Literal('month')], {
+      description: 'UTC calendar day or month',
+    }),
+    by: Type.Optional(LimitBy),
+    failureMode: Type.Optional(FailureMode),
+  },
+  { additionalProperties: false },
+);
+
+const ConcurrencyRule = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100_000, description: 'requests in flight at once' }),
+    by: Type.Optional(LimitBy),
+    leaseSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3_600,
+        description: 'a slot a crashed gateway never gave back frees itself after this',
+      }),
+    ),
+    failureMode: Type.Optional(FailureMode),
+  },
+  { additionalProperties: false },
+);
+
+const IpList = Type.Array(Type.String({ minLength: 1, maxLength: 64, description: 'IP or CIDR' }), {
+  maxItems: 10_000,
+});
+
+const Pagination = Type.Record(
+  Type.String({ pattern: '^[A-Za-z0-9_.\\[\\]-]{1,64}$' }),
+  Type.Integer({ minimum: 0 }),
+  {
+    description: 'query parameters capped per request, e.g. { limit: 100, per_page: 100 }',
+    maxProperties: 32,
+  },
+);
+
 /** Settings that can be set per route (in `apis[].routes` or the OpenAPI `x-rampart` extension). */
 export const RoutePolicy = Type.Object(
   {
@@ -78,6 +156,17 @@ export const RoutePolicy = Type.Object(
     login: Type.Optional(
       Type.Object({ usernameField: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
     ),
+    rateLimit: Type.Optional(Type.Union([RateLimitRule, Type.Array(RateLimitRule, { maxItems: 8 })])),
+    quota: Type.Optional(Type.Union([QuotaRule, Type.Array(QuotaRule, { maxItems: 4 })])),
+    concurrency: Type.Optional(ConcurrencyRule),
+    clientGate: Type.Optional(
+      Type.Object(
+        { allow: Type.Optional(IpList), deny: Type.Optional(IpList) },
+        { additionalProperties: false },
+      ),
+    ),
+    maxQueryParams: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000 })),
+    pagination: Type.Optional(Pagination),
   },
   { additionalProperties: false },
 );
@@ -140,8 +229,95 @@ const Limits = Type.Object(
     headersTimeoutMs: Duration(10_000, 'time a client has to send the request headers'),
     requestTimeoutMs: Duration(60_000, 'time a client has to send the whole request'),
     keepAliveTimeoutMs: Duration(5_000, 'idle keep-alive connection timeout'),
+    maxQueryParams: Type.Integer({ minimum: 0, maximum: 1_000, default: 100 }),
+    pagination: Type.Record(
+      Type.String({ pattern: '^[A-Za-z0-9_.\\[\\]-]{1,64}$' }),
+      Type.Integer({ minimum: 0 }),
+      {
+        default: {},
+        maxProperties: 32,
+        description: 'default caps on pagination query parameters, e.g. { limit: 100 }',
+      },
+    ),
   },
   { additionalProperties: false, default: {} },
+);
+
+const State = Type.Object(
+  {
+    url: Type.String({
+      default: 'memory',
+      pattern: '^(memory|rediss?://.+)$',
+      description: 'memory (one process) or redis://[user:pass@]host:port[/db] shared by every gateway',
+    }),
+    prefix: Type.String({ default: 'rampart:', pattern: '^[A-Za-z0-9:_.-]{0,64}$' }),
+    failureMode: Type.Union([Type.Literal('fail-open'), Type.Literal('fail-closed')], {
+      default: 'fail-open',
+    }),
+    timeoutMs: Type.Integer({ minimum: 1, maximum: 10_000, default: 200, description: 'per Redis command' }),
+  },
+  { additionalProperties: false, default: {}, description: 'shared state: counters, blocklist, revocations' },
+);
+
+const RateLimits = Type.Object(
+  {
+    default: Type.Array(RateLimitRule, {
+      default: [],
+      maxItems: 8,
+      description: 'rules for every route that sets no rateLimit of its own',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const ClientGate = Type.Object(
+  {
+    allow: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      default: [],
+      maxItems: 10_000,
+      description: 'IPs or CIDRs; when not empty, every other client is refused',
+    }),
+    deny: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { default: [], maxItems: 10_000 }),
+    block: Type.Array(
+      Type.Object(
+        {
+          ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          consumer: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+          until: Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 date-time' }),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: [],
+        maxItems: 10_000,
+        description: 'blocks until a time (the admin API and detectors add more)',
+      },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const BruteForce = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    maxFailures: Type.Integer({ minimum: 1, maximum: 1_000, default: 5, description: 'per username' }),
+    maxFailuresPerIp: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+    lockoutSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+    delayAfter: Type.Integer({
+      minimum: 0,
+      maximum: 1_000,
+      default: 2,
+      description: 'failures before delays start',
+    }),
+    baseDelayMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 250 }),
+    maxDelayMs: Type.Integer({ minimum: 0, maximum: 10_000, default: 2_000 }),
+    authFailures: Type.Boolean({
+      default: true,
+      description: 'count failed authentications (401) on every route per IP, and lock the IP out',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'login brute force and credential stuffing' },
 );
 
 const Paths = Type.Object(
@@ -216,6 +392,10 @@ export const RampartConfig = Type.Object(
     paths: Paths,
     headers: Headers,
     log: Log,
+    state: State,
+    rateLimit: RateLimits,
+    clientGate: ClientGate,
+    bruteForce: BruteForce,
     shutdownTimeoutMs: Duration(10_000, 'how long in-flight requests may take to finish on SIGTERM'),
   },
   {
@@ -235,6 +415,12 @@ export type LimitsConfig = Static<typeof Limits>;
 export type PathsConfig = Static<typeof Paths>;
 export type HeadersConfig = Static<typeof Headers>;
 export type LogConfig = Static<typeof Log>;
+export type StateConfig = Static<typeof State>;
+export type RateLimitRuleConfig = Static<typeof RateLimitRule>;
+export type QuotaRuleConfig = Static<typeof QuotaRule>;
+export type ConcurrencyRuleConfig = Static<typeof ConcurrencyRule>;
+export type BruteForceConfig = Static<typeof BruteForce>;
+export type ClientGateConfig = Static<typeof ClientGate>;
 
 /**
  * The schema as editors should see it: properties that have a default are optional to write, so
