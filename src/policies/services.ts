@@ -1,4 +1,7 @@
 import type { RampartConfig } from '../config/schema.ts';
+import { createState, DEFAULT_STATE } from '../state/index.ts';
+import { MemoryState } from '../state/memory.ts';
+import type { SharedState } from '../state/types.ts';
 
 /**
  * Runtime services that policies share (shared state, the persistent store, …), created once per
@@ -9,6 +12,8 @@ import type { RampartConfig } from '../config/schema.ts';
 export interface PolicyServices {
   /** Closed by the gateway on shutdown, in reverse order of creation. */
   readonly closers: (() => Promise<void>)[];
+  /** Counters, blocklist, revocations, broadcast: memory by default, Redis with `state.url`. */
+  state?: SharedState;
 }
 
 /** Services with nothing in them: what validate-config and unit tests compile with. */
@@ -20,9 +25,28 @@ export function emptyServices(): PolicyServices {
  * Create the services a config asks for (memory state by default). Capabilities add their own
  * construction here; each registers its close function in `closers`.
  */
-export async function createServices(_config: Readonly<RampartConfig>): Promise<PolicyServices> {
+export async function createServices(config: Readonly<RampartConfig>): Promise<PolicyServices> {
   const services = emptyServices();
+  const state = await createState(config.state ?? DEFAULT_STATE);
+  services.state = state;
+  services.closers.push(() => state.close());
   return services;
+}
+
+const fallbackStates = new WeakMap<PolicyServices, SharedState>();
+
+/**
+ * The shared state of these services; services built without one (validate-config, in-process
+ * tests) get one memory state of their own, shared by every route compiled against them.
+ */
+export function sharedState(services: PolicyServices): SharedState {
+  if (services.state !== undefined) return services.state;
+  let s = fallbackStates.get(services);
+  if (s === undefined) {
+    s = new MemoryState();
+    fallbackStates.set(services, s);
+  }
+  return s;
 }
 
 /** Close services in reverse order of creation, never throwing. */
