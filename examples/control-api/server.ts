@@ -248,7 +248,7 @@ function publicOrder(row: OrderRow): Record<string, unknown> {
     quantity: row.quantity,
     total_cents: row.total_cents,
     status: row.status,
-    card_last4: row.card_last4,
+    payment_last4: row.card_last4,
   };
 }
 
