@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { AuthConfig, AuthRouteKeys } from '../auth/schema.ts';
 
 /** Every policy runs in one of these modes; `monitor` records what it would have refused. */
 export const Mode = Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], {
@@ -156,6 +157,7 @@ export const RoutePolicy = Type.Object(
     login: Type.Optional(
       Type.Object({ usernameField: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
     ),
+    ...AuthRouteKeys,
     rateLimit: Type.Optional(Type.Union([RateLimitRule, Type.Array(RateLimitRule, { maxItems: 8 })])),
     quota: Type.Optional(Type.Union([QuotaRule, Type.Array(QuotaRule, { maxItems: 4 })])),
     concurrency: Type.Optional(ConcurrencyRule),
@@ -396,6 +398,7 @@ export const RampartConfig = Type.Object(
     rateLimit: RateLimits,
     clientGate: ClientGate,
     bruteForce: BruteForce,
+    auth: Type.Optional(AuthConfig),
     shutdownTimeoutMs: Duration(10_000, 'how long in-flight requests may take to finish on SIGTERM'),
   },
   {

@@ -1,0 +1,223 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  type CryptoKey,
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWK,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+import type { RefusalCode } from '../errors.ts';
+import { type ClaimPaths, claimAt, claimList, consumerOf } from './claims.ts';
+import { JwksUnavailableError } from './jwks.ts';
+import type { RevocationSet } from './revocation.ts';
+
+/** Every JWS algorithm Rampart can be told to accept. `none` is not one of them, whatever the config. */
+export const JWT_ALGORITHMS = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** True for the HMAC algorithms (a shared secret), false for the public-key ones. */
+export function isHmacAlgorithm(alg: string): boolean {
+  return alg === 'HS256' || alg === 'HS384' || alg === 'HS512';
+}
+
+/** Where an issuer's verification keys come from. */
+export type KeySource =
+  | { readonly kind: 'remote'; readonly getKey: (header: JWSHeaderParameters) => Promise<CryptoKey> }
+  | { readonly kind: 'static'; readonly getKey: (header: JWSHeaderParameters) => Promise<CryptoKey> }
+  | { readonly kind: 'secret'; readonly secret: Uint8Array };
+
+/** One trusted issuer, compiled. */
+export interface JwtIssuer {
+  /** Exact `iss` value; undefined matches tokens without `iss` (only when it is the sole issuer). */
+  readonly issuer: string | undefined;
+  readonly audience: readonly string[] | undefined;
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly keys: KeySource;
+}
+
+/** A compiled JWT verifier's settings. */
+export interface JwtSettings {
+  readonly issuers: readonly JwtIssuer[];
+  readonly clockSkewSeconds: number;
+  /** Longest allowed `exp - iat`, and oldest allowed `iat`. */
+  readonly maxLifetimeSeconds: number;
+  readonly requiredClaims: readonly string[];
+  readonly claims: ClaimPaths;
+  readonly revocations: RevocationSet | undefined;
+}
+
+/** What a verified token establishes. */
+export interface JwtIdentity {
+  readonly consumer: string;
+  readonly roles: string[];
+  readonly scopes: string[];
+  readonly claims: JWTPayload;
+}
+
+/** A token's verdict; failures carry the refusal code and a client-safe description. */
+export type JwtResult =
+  | { readonly ok: true; readonly identity: JwtIdentity }
+  | { readonly ok: false; readonly code: RefusalCode; readonly description: string };
+
+const MAX_TOKEN_LENGTH = 8192;
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+// A key or a key location chosen by the token itself would let its author pick the key that verifies it.
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+
+const fail = (code: RefusalCode, description: string): JwtResult => ({ ok: false, code, description });
+
+/** Build the per-request verify function from compiled settings. */
+export function createJwtVerifier(
+  settings: JwtSettings,
+  now: () => number = Date.now,
+): (token: string) => Promise<JwtResult> {
+  const allAlgorithms = new Set<string>(settings.issuers.flatMap((i) => i.algorithms));
+  const byIssuer = new Map<string, JwtIssuer>();
+  let anonymous: JwtIssuer | undefined;
+  for (const i of settings.issuers) {
+    if (i.issuer === undefined) anonymous = i;
+    else byIssuer.set(i.issuer, i);
+  }
+  const skew = settings.clockSkewSeconds;
+
+  return async function verifyJwt(token: string): Promise<JwtResult> {
+    if (token.length > MAX_TOKEN_LENGTH || !COMPACT.test(token))
+      return fail('auth.jwt.invalid', 'malformed token');
+    let header: JWSHeaderParameters;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token) as JWSHeaderParameters;
+      unverified = decodeJwt(token);
+    } catch {
+      return fail('auth.jwt.invalid', 'malformed token');
+    }
+    const alg = header.alg;
+    if (typeof alg !== 'string' || alg.toLowerCase() === 'none' || !allAlgorithms.has(alg)) {
+      return fail('auth.jwt.alg', 'token algorithm not allowed');
+    }
+    for (const h of FORBIDDEN_HEADERS) {
+      if (Object.hasOwn(header, h)) return fail('auth.jwt.invalid', 'token header names its own key');
+    }
+    const iss = unverified.iss;
+    const issuer = typeof iss === 'string' ? (byIssuer.get(iss) ?? undefined) : anonymous;
+    if (issuer === undefined) return fail('auth.jwt.claims', 'untrusted issuer');
+    // per issuer: an RS/ES issuer never accepts HS*, so its public key can never become an HMAC secret
+    if (!issuer.algorithms.includes(alg as JwtAlgorithm))
+      return fail('auth.jwt.alg', 'token algorithm not allowed');
+
+    const nowMs = now();
+    let payload: JWTPayload;
+    try {
+      const key = issuer.keys.kind === 'secret' ? issuer.keys.secret : issuer.keys.getKey;
+      const result = await jwtVerify(token, key as Parameters<typeof jwtVerify>[1], {
+        algorithms: [...issuer.algorithms],
+        ...(issuer.issuer === undefined ? {} : { issuer: issuer.issuer }),
+        ...(issuer.audience === undefined ? {} : { audience: [...issuer.audience] }),
+        clockTolerance: skew,
+        maxTokenAge: settings.maxLifetimeSeconds + skew,
+        requiredClaims: [...settings.requiredClaims],
+        currentDate: new Date(nowMs),
+      });
+      payload = result.payload;
+    } catch (err) {
+      return mapError(err);
+    }
+    if (typeof payload.exp === 'number' && typeof payload.iat === 'number') {
+      if (payload.exp - payload.iat > settings.maxLifetimeSeconds) {
+        return fail('auth.jwt.claims', 'token lifetime exceeds the allowed maximum');
+      }
+    }
+    if (typeof payload.jti === 'string' && settings.revocations?.has('jti', payload.jti) === true) {
+      return fail('auth.jwt.revoked', 'token revoked');
+    }
+    const consumer = consumerOf(claimAt(payload, settings.claims.consumer));
+    if (consumer === undefined) return fail('auth.jwt.claims', 'token names no consumer');
+    return {
+      ok: true,
+      identity: {
+        consumer,
+        roles: claimList(claimAt(payload, settings.claims.roles)),
+        scopes: claimList(claimAt(payload, settings.claims.scopes)),
+        claims: payload,
+      },
+    };
+  };
+}
+
+function mapError(err: unknown): JwtResult {
+  if (err instanceof JwksUnavailableError) return fail('auth.unavailable', 'token keys unavailable');
+  if (err instanceof errors.JWTExpired) return fail('auth.jwt.expired', 'token expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    switch (err.claim) {
+      case 'nbf':
+        return fail('auth.jwt.claims', 'token not valid yet');
+      case 'iat':
+        return fail('auth.jwt.claims', 'token issued in the future');
+      case 'aud':
+        return fail('auth.jwt.claims', 'token audience not accepted');
+      case 'iss':
+        return fail('auth.jwt.claims', 'untrusted issuer');
+      default:
+        return fail('auth.jwt.claims', `token claim ${safeClaimName(err.claim)} missing or invalid`);
+    }
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return fail('auth.jwt.alg', 'token algorithm not allowed');
+  if (err instanceof errors.JWKSNoMatchingKey) return fail('auth.jwt.invalid', 'no key matches the token');
+  return fail('auth.jwt.invalid', 'token signature or format invalid');
+}
+
+function safeClaimName(claim: string): string {
+  return /^[A-Za-z0-9_.:-]{1,64}$/.test(claim) ? claim : 'value';
+}
+
+/**
+ * A static key set from PEM or JWK texts (public keys or certificates; a private key yields its
+ * public half). Keys with a `kid` match tokens by kid; jose tries each candidate otherwise.
+ */
+export function staticKeySource(texts: readonly string[]): KeySource {
+  const keys: JWK[] = [];
+  for (const text of texts) {
+    const trimmed = text.trim();
+    if (trimmed.startsWith('{')) {
+      const parsed = JSON.parse(trimmed) as JWK | { keys: JWK[] };
+      const list = 'keys' in parsed && Array.isArray(parsed.keys) ? parsed.keys : [parsed as JWK];
+      for (const jwk of list) keys.push(publicJwk(jwk));
+    } else {
+      const key: KeyObject = createPublicKey(trimmed);
+      keys.push(key.export({ format: 'jwk' }) as JWK);
+    }
+  }
+  const resolver = createLocalJWKSet({ keys });
+  return { kind: 'static', getKey: (header) => resolver(header) };
+}
+
+function publicJwk(jwk: JWK): JWK {
+  if (jwk.kty === 'oct') throw new TypeError('a symmetric JWK is not a verification key; use secret');
+  if (jwk.d === undefined) return jwk;
+  const pub = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({
+    format: 'jwk',
+  }) as JWK;
+  return {
+    ...pub,
+    ...(jwk.kid === undefined ? {} : { kid: jwk.kid }),
+    ...(jwk.alg === undefined ? {} : { alg: jwk.alg }),
+  };
+}

@@ -1,0 +1,55 @@
+/** What a revocation names: an API key (by id) or a JWT (by `jti`). */
+export type RevocationKind = 'key' | 'jti';
+
+/**
+ * The revocations a gateway process honours. The check is synchronous (a local set) so the hot path
+ * never waits; a cluster implementation mirrors a shared set into it and broadcasts `revoke`.
+ */
+export interface RevocationSet {
+  /** True when `id` was revoked and the revocation has not lapsed. */
+  has(kind: RevocationKind, id: string): boolean;
+  /** Revoke `id` until `untilMs` (a JWT's expiry; keys stay revoked in the store, this is the fast path). */
+  revoke(kind: RevocationKind, id: string, untilMs: number): Promise<void>;
+  /** Called for every revocation this process learns of, its own or another's. */
+  subscribe(listener: (kind: RevocationKind, id: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** The most revocations kept in memory; the oldest lapse first when it is reached. */
+export const MAX_LOCAL_REVOCATIONS = 100_000;
+
+/**
+ * An in-process revocation set: takes effect at once in this process only. Other processes see a key
+ * revocation through the store once their key cache entry expires (a short TTL).
+ */
+export function createLocalRevocations(now: () => number = Date.now): RevocationSet {
+  const entries = new Map<string, number>();
+  const listeners = new Set<(kind: RevocationKind, id: string) => void>();
+  return {
+    has(kind, id) {
+      const until = entries.get(`${kind}:${id}`);
+      if (until === undefined) return false;
+      if (until > now()) return true;
+      entries.delete(`${kind}:${id}`);
+      return false;
+    },
+    async revoke(kind, id, untilMs) {
+      const k = `${kind}:${id}`;
+      entries.delete(k);
+      if (entries.size >= MAX_LOCAL_REVOCATIONS) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      entries.set(k, untilMs);
+      for (const l of listeners) l(kind, id);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      listeners.clear();
+      entries.clear();
+    },
+  };
+}
