@@ -82,7 +82,12 @@ export const databaseUrl: SecretRule = {
 };
 
 const ASSIGNMENT =
-  /(api[_.-]?key|secret|passw(?:or)?d|pwd|token|credential|private[_.-]?key|access[_.-]?key)[A-Za-z0-9_.-]{0,30}["'\]]{0,3}[ \t]{0,5}(?::=|=>|=|:)[ \t]{0,5}(?:"([^"\r\n]{8,200})"|'([^'\r\n]{8,200})'|`([^`\r\n]{8,200})`|([A-Za-z0-9+/=_.~!@#%^&*$-]{8,200}))/dgi;
+  /(api[_.-]?key|secret|passw(?:or)?d|pwd|token|credential|private[_.-]?key|access[_.-]?key)([A-Za-z0-9_.-]{0,30})["'\]]{0,3}[ \t]{0,5}(?::=|=>|=|:)[ \t]{0,5}(?:"([^"\r\n]{8,200})"|'([^'\r\n]{8,200})'|`([^`\r\n]{8,200})`|([A-Za-z0-9+/=_.~!@#%^&*$-]{8,200}))/dgi;
+/** Name endings that make a credential-sounding name about something else (`private_key_id`, `tokenUrl`). */
+const NOT_A_SECRET_NAME =
+  /(?:id|ids|name|names|type|file|path|url|uri|length|size|field|header|param|hint|label|prompt|regex|pattern|endpoint|version)$/i;
+/** Prefixes whose own rule verifies a checksum: a failed checksum must not resurface as generic. */
+const CHECKSUMMED = /^(?:gh[pousr]_|npm_|rk_(?:live|test)_)/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_DIGEST = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const IDENTIFIER_PATH = /^[A-Za-z_$][A-Za-z0-9_$]{0,100}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,100}){0,20}$/;
@@ -112,9 +117,12 @@ export const genericSecret: SecretRule = {
   find: (text) =>
     findWithRegex(text, {
       pattern: ASSIGNMENT,
-      group: [2, 3, 4, 5],
+      group: [3, 4, 5, 6],
       confidence: 'medium',
-      check: (value, m) => judge(value, (m[1] ?? '').toLowerCase(), m[5] !== undefined),
+      check: (value, m) => {
+        if (NOT_A_SECRET_NAME.test(m[2] ?? '')) return false;
+        return judge(value, (m[1] ?? '').toLowerCase(), m[6] !== undefined);
+      },
     }),
 };
 
@@ -123,7 +131,7 @@ function judge(
   keyword: string,
   unquoted: boolean,
 ): false | { confidence: 'low' | 'medium'; note?: string } {
-  if (value.includes(' ') || isPlaceholder(value)) return false;
+  if (value.includes(' ') || isPlaceholder(value) || CHECKSUMMED.test(value)) return false;
   if (/^(?:https?:|\/|\.\/|\.\.\/|~\/)/.test(value)) return false;
   if (unquoted && IDENTIFIER_PATH.test(value) && !/[0-9]/.test(value)) return false;
   if (!/[0-9]/.test(value) && separators(value) >= 2) return false;
