@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { pipeline, Readable } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { problemBody, REFUSALS, type Refusal, refuse } from '../errors.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -107,17 +108,28 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
     let upstreamMs: number | undefined;
     let monitored: MonitoredRefusal[] | undefined;
     let extra: [string, string][] = [];
-    const abort = new AbortController();
+    let ctxRef: RequestContext | undefined;
+    // undici accepts an EventEmitter as its abort signal: cheaper than an AbortController per request
+    const abort = new EventEmitter();
+    let aborted = false;
 
     res.once('close', () => {
       state.inFlight--;
       metrics.inFlight.dec();
       if (!res.writableFinished) {
-        abort.abort();
+        aborted = true;
+        abort.emit('abort');
         if (decision === 'allow') decision = 'aborted';
       }
       const latencyMs = performance.now() - start;
       const finalStatus = status || res.statusCode;
+      if (ctxRef?.onResponse !== undefined) {
+        try {
+          ctxRef.onResponse(finalStatus);
+        } catch (err) {
+          logger.error({ err, requestId, msg: 'response hook failed' });
+        }
+      }
       const apiName = route?.api.name;
       const routeId = route?.id;
       metrics.requests.inc({ api: apiName ?? '', route: routeId ?? '(none)', status: finalStatus, decision });
@@ -253,6 +265,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         responseHeaders: extra,
         upstreamHeaders: [],
       };
+      ctxRef = ctx;
       const forwardPath = plan.config.paths.caseSensitive ? target.path : canonicalCase(route, target.path);
       if (route.phases !== null) {
         monitored = [];
@@ -353,12 +366,15 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       headers.push('forwarded', forwardedHeader(client), 'x-request-id', requestId);
       for (const [k, v] of added) headers.push(k, v);
 
-      let body: Readable | null = null;
-      if (chunked) body = Readable.from(countBytes(req, r.maxBodyBytes), { objectMode: false });
+      let body: Readable | Buffer | null = null;
+      // a policy that read the body (login username, validation) forwards the bytes it read
+      if (ctxRef?.body !== undefined) body = ctxRef.body;
+      else if (chunked) body = Readable.from(countBytes(req, r.maxBodyBytes), { objectMode: false });
       else if (declaredLength > 0) body = req;
 
       const upstreamStart = performance.now();
-      upstream.pool.request(
+      let answered = false;
+      upstream.pool.stream(
         {
           path: query === '' ? forwardPath : `${forwardPath}?${query}`,
           method: method as Dispatcher.HttpMethod,
@@ -366,46 +382,48 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
           body,
           headersTimeout: r.timeoutMs,
           bodyTimeout: upstream.bodyTimeoutMs,
-          signal: abort.signal,
+          signal: abort,
         },
-        (err, data) => {
+        ({ statusCode, headers: upstreamHeaders }) => {
+          answered = true;
           upstreamMs = performance.now() - upstreamStart;
           metrics.upstreamDuration.observe({ upstream: upstream.name }, upstreamMs / 1000);
-          if (err !== null) return upstreamError(err);
-          respond(data);
+          // the body streams straight into the client's response: no intermediate stream
+          res.writeHead(statusCode, responseHeaders(statusCode, upstreamHeaders));
+          return res;
+        },
+        (err) => {
+          if (err === null) return;
+          if (!answered) {
+            upstreamMs = performance.now() - upstreamStart;
+            metrics.upstreamDuration.observe({ upstream: upstream.name }, upstreamMs / 1000);
+          }
+          upstreamError(err);
         },
       );
     }
 
-    function respond(data: Dispatcher.ResponseData): void {
-      if (res.destroyed) {
-        data.body.destroy();
-        return;
-      }
-      status = data.statusCode;
+    function responseHeaders(
+      statusCode: number,
+      upstreamHeaders: Record<string, string | string[] | undefined>,
+    ): Record<string, string | string[]> {
+      status = statusCode;
       const h = baseHeaders();
-      const upstreamConnection = connectionListed(data.headers.connection as string | undefined);
-      for (const [k, v] of Object.entries(data.headers)) {
+      const upstreamConnection = connectionListed(upstreamHeaders.connection);
+      for (const k in upstreamHeaders) {
+        const v = upstreamHeaders[k];
         if (v === undefined || HOP_BY_HOP.has(k) || state.removeResponseHeaders.has(k)) continue;
         if (upstreamConnection?.has(k)) continue;
         // the gateway's own security headers win over the upstream's
         if (k in h && k !== 'vary') continue;
         h[k] = v;
       }
-      try {
-        res.writeHead(data.statusCode, h);
-      } catch (err) {
-        data.body.destroy();
-        return upstreamError(err);
-      }
-      pipeline(data.body, res, (err) => {
-        if (err) logger.debug({ requestId, err: String(err), msg: 'response stream ended early' });
-      });
+      return h;
     }
 
     function upstreamError(err: unknown): void {
       const errCode = (err as { code?: string }).code;
-      if (abort.signal.aborted || res.destroyed) {
+      if (aborted || res.destroyed) {
         decision = 'aborted';
         return;
       }

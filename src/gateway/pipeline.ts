@@ -33,6 +33,39 @@ export interface RequestContext {
   readonly responseHeaders: [string, string][];
   /** Headers a policy adds to the upstream request (e.g. the verified identity); lower-case names. */
   readonly upstreamHeaders: [string, string][];
+  /** The request body once a policy has read it (readBody); the proxy then forwards these bytes. */
+  body?: Buffer;
+  /** Called once with the final response status, the upstream's or a refusal's (addResponseHook). */
+  onResponse?: (status: number) => void;
+}
+
+/** Run `hook` with the request's final response status, after the hooks added before it. */
+export function addResponseHook(ctx: RequestContext, hook: (status: number) => void): void {
+  const prev = ctx.onResponse;
+  ctx.onResponse =
+    prev === undefined
+      ? hook
+      : (status) => {
+          prev(status);
+          hook(status);
+        };
+}
+
+/**
+ * Read the whole request body, at most `max` bytes, and keep it for the proxy (which then sends it
+ * instead of streaming). Null when the body is longer than `max`.
+ */
+export async function readBody(ctx: RequestContext, max: number): Promise<Buffer | null> {
+  if (ctx.body !== undefined) return ctx.body.byteLength <= max ? ctx.body : null;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > max) return null;
+    chunks.push(chunk);
+  }
+  ctx.body = Buffer.concat(chunks, total);
+  return ctx.body;
 }
 
 /** A compiled per-route request check. */
