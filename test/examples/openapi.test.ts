@@ -42,7 +42,9 @@ function resolve(doc: Node, ref: string): unknown {
 /** Visit every object in the document with its JSON pointer. */
 function walk(node: unknown, pointer: string, visit: (n: Node, pointer: string) => void): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, `${pointer}/${i}`, visit));
+    node.forEach((item, i) => {
+      walk(item, `${pointer}/${i}`, visit);
+    });
   } else if (typeof node === 'object' && node !== null) {
     visit(node as Node, pointer);
     for (const [key, value] of Object.entries(node)) walk(value, `${pointer}/${key}`, visit);
