@@ -40,7 +40,8 @@ export interface AuditOptions {
 export function auditDocument(doc: LoadedDocument, options: AuditOptions = {}): AuditReport {
   const rules = options.rules ?? RULES;
   const config = options.config ?? DEFAULT_AUDIT_CONFIG;
-  const ctx = createContext(doc, new Set(rules.map((r) => r.id)));
+  // Ignores may name any built-in rule, even when a caller runs a subset.
+  const ctx = createContext(doc, new Set([...RULES, ...rules].map((r) => r.id)));
   const effective: EffectiveRule[] = rules.map((rule) => {
     const setting = config.rules.get(rule.id);
     return {

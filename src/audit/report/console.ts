@@ -47,7 +47,12 @@ export function formatConsole(report: AuditReport, cwd: string): string {
         : `${relativePath(f.file, cwd)}#${f.pointer}`;
       rows.push([f.severity, f.rule, printable(where), printable(f.message)]);
     }
-    lines.push(table(rows));
+    // The JSON pointer goes on its own line under each finding: it can be long, and is exact.
+    const rendered = table(rows).split('\n');
+    lines.push(rendered[0]!);
+    report.findings.forEach((f, i) => {
+      lines.push(rendered[i + 1]!, `          ${printable(`#${f.pointer}`)}`);
+    });
   }
   const counts = SEVERITIES.map((s) => `${report.findings.filter((f) => f.severity === s).length} ${s}`);
   lines.push(
