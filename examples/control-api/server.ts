@@ -423,6 +423,14 @@ interface Runtime {
   readonly quiet: boolean;
 }
 
+function parseTarget(target: string): URL {
+  try {
+    return new URL(target, 'http://control.invalid');
+  } catch {
+    throw new Refusal('request.invalid');
+  }
+}
+
 async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   const limit = rt.requests.hit(clientKey(req));
@@ -430,7 +438,7 @@ async function handle(rt: Runtime, req: IncomingMessage, res: ServerResponse): P
   try {
     if (!limit.allowed)
       throw new Refusal('ratelimit.exceeded', { 'Retry-After': String(limit.resetSeconds) });
-    const url = new URL(req.url ?? '/', 'http://control.invalid');
+    const url = parseTarget(req.url ?? '/');
     const found = match(req.method ?? 'GET', url.pathname);
     if (found.kind === 'none') throw new Refusal('route.not_found');
     if (found.kind === 'method') throw new Refusal('route.method', { Allow: found.allow.join(', ') });
