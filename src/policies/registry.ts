@@ -3,6 +3,7 @@ import type { PhaseEntry, PhaseName, Phases } from '../gateway/pipeline.ts';
 import { PHASES } from '../gateway/pipeline.ts';
 import type { LoadedDocument } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
+import { rateLimitPolicy } from './ratelimit.ts';
 import type { PolicyServices } from './services.ts';
 
 /** What a policy factory sees when it compiles its slice of config for one route, once, at load. */
@@ -35,7 +36,7 @@ export interface PolicyFactory {
  * Every request policy, in no particular order: the phase decides when each runs. Policies land
  * here as their issues do (authentication, rate limiting, validation, inspection, …).
  */
-export const POLICY_FACTORIES: readonly PolicyFactory[] = [];
+export const POLICY_FACTORIES: readonly PolicyFactory[] = [rateLimitPolicy];
 
 /** Compile every factory for one route into frozen phases, or null when no policy applies. */
 export function compilePhases(
