@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'node:events';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { problemBody, REFUSALS, type Refusal, refuse } from '../errors.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -10,7 +10,7 @@ import type { GatewayMetrics } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
 import { forwardedHeader, resolveClient } from './forwarded.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
-import { type MonitoredRefusal, type RequestContext, runPhases } from './pipeline.ts';
+import { type MonitoredRefusal, type RequestContext, type ResponseBodyCheck, runPhases } from './pipeline.ts';
 import type { CompiledRoute, Plan } from './plan.ts';
 import type { Upstream } from './upstreams.ts';
 
@@ -374,6 +374,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
 
       const upstreamStart = performance.now();
       let answered = false;
+      let held: HeldResponse | undefined;
       upstream.pool.stream(
         {
           path: query === '' ? forwardPath : `${forwardPath}?${query}`,
@@ -388,12 +389,20 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
           answered = true;
           upstreamMs = performance.now() - upstreamStart;
           metrics.upstreamDuration.observe({ upstream: upstream.name }, upstreamMs / 1000);
+          const checks = ctxRef?.responseBodyChecks;
+          if (checks !== undefined && statusCode >= 200 && statusCode < 300) {
+            held = holdResponse(statusCode, responseHeaders(statusCode, upstreamHeaders), checks);
+            return held.sink;
+          }
           // the body streams straight into the client's response: no intermediate stream
           res.writeHead(statusCode, responseHeaders(statusCode, upstreamHeaders));
           return res;
         },
         (err) => {
-          if (err === null) return;
+          if (err === null) {
+            if (held !== undefined) releaseHeld(held);
+            return;
+          }
           if (!answered) {
             upstreamMs = performance.now() - upstreamStart;
             metrics.upstreamDuration.observe({ upstream: upstream.name }, upstreamMs / 1000);
@@ -419,6 +428,53 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         h[k] = v;
       }
       return h;
+    }
+
+    /** Buffer a 2xx body that response checks must see, up to their smallest cap; the excess is dropped. */
+    function holdResponse(
+      statusCode: number,
+      headers: Record<string, string | string[]>,
+      checks: readonly ResponseBodyCheck[],
+    ): HeldResponse {
+      const max = Math.min(...checks.map((c) => c.maxBytes));
+      const h: HeldResponse = { statusCode, headers, checks, chunks: [], size: 0, sink: undefined as never };
+      h.sink = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          h.size += chunk.byteLength;
+          if (h.size <= max) h.chunks.push(chunk);
+          cb();
+        },
+      });
+      return h;
+    }
+
+    /** Run the checks on a held body; send it, or the first refusal (unverifiable bodies fail closed). */
+    function releaseHeld(h: HeldResponse): void {
+      const max = Math.min(...h.checks.map((c) => c.maxBytes));
+      const type = String(h.headers['content-type'] ?? '')
+        .split(';', 1)[0]!
+        .trim()
+        .toLowerCase();
+      const json = type === 'application/json' || type.endsWith('+json');
+      const encoded =
+        h.headers['content-encoding'] !== undefined && h.headers['content-encoding'] !== 'identity';
+      let body: unknown;
+      let ok = json && !encoded && h.size <= max;
+      const bytes = Buffer.concat(h.chunks);
+      if (ok) {
+        try {
+          body = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          ok = false;
+        }
+      }
+      for (const c of h.checks) {
+        const refusal = ok ? c.check(body) : c.unverifiable;
+        if (refusal !== null) return sendRefusal(refusal);
+      }
+      h.headers['content-length'] = String(bytes.byteLength);
+      res.writeHead(h.statusCode, h.headers);
+      res.end(bytes);
     }
 
     function upstreamError(err: unknown): void {
@@ -449,6 +505,16 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       }
     }
   };
+}
+
+/** A 2xx response held back until the response body checks have seen it. */
+interface HeldResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly checks: readonly ResponseBodyCheck[];
+  readonly chunks: Buffer[];
+  size: number;
+  sink: Writable;
 }
 
 function connectionListed(value: string | string[] | undefined): Set<string> | undefined {

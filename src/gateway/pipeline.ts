@@ -37,6 +37,24 @@ export interface RequestContext {
   body?: Buffer;
   /** Called once with the final response status, the upstream's or a refusal's (addResponseHook). */
   onResponse?: (status: number) => void;
+  /** Checks of the JSON body of a 2xx response (addResponseBodyCheck): it is buffered and checked before it leaves. */
+  responseBodyChecks?: ResponseBodyCheck[];
+}
+
+/** A check of a buffered JSON response body, e.g. an ownership rule comparing `owner_id` to the caller. */
+export interface ResponseBodyCheck {
+  /** Largest body buffered for this check. */
+  readonly maxBytes: number;
+  /** Sent when the body cannot be checked (not JSON, encoded, too large): the check fails closed. */
+  readonly unverifiable: Refusal;
+  /** A refusal to send instead of the response, or null to let it through. */
+  check(body: unknown): Refusal | null;
+}
+
+/** Buffer and check the JSON body of this request's 2xx response before it reaches the client. */
+export function addResponseBodyCheck(ctx: RequestContext, check: ResponseBodyCheck): void {
+  if (ctx.responseBodyChecks === undefined) ctx.responseBodyChecks = [check];
+  else ctx.responseBodyChecks.push(check);
 }
 
 /** Run `hook` with the request's final response status, after the hooks added before it. */
