@@ -5,7 +5,7 @@
  * `node bench/run.ts --help` lists the options.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, release, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
@@ -21,10 +21,10 @@ import {
   waitForPort,
   wasInterrupted,
 } from './lib/procs.ts';
-import { type Cell, type RowOutcome, type RunInfo, report, writeDocs } from './lib/report.ts';
+import { type Cell, medianOutcome, type RowOutcome, type RunInfo, report, writeDocs } from './lib/report.ts';
 import { RATIOS, ROWS } from './lib/rows.ts';
 import { SCENARIOS, type Scenario } from './lib/scenarios.ts';
-import type { RowContext, Target } from './lib/target.ts';
+import type { RowContext, RowSpec, Target } from './lib/target.ts';
 
 const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.ts [options])
 
@@ -39,6 +39,7 @@ Options:
   --warmup <s>            warm-up seconds per cell, discarded (default 3)
   --connections <n>       concurrent connections (default 50)
   --threads <n>           load generator threads (default 1)
+  --rounds <n>            run all rows n times, interleaved, and keep each cell's median (default 1)
   --quick                 2 s warm-up and 3 s measured; does not write docs unless --write
   --loadgen wrk|autocannon
                           force a load generator (default: wrk, autocannon when wrk is unavailable)
@@ -56,6 +57,7 @@ interface Options {
   readonly warmup: number;
   readonly connections: number;
   readonly threads: number;
+  readonly rounds: number;
   readonly loadgen: 'wrk' | 'autocannon' | null;
   readonly write: boolean;
 }
@@ -101,6 +103,7 @@ function options(argv: readonly string[]): Options | null {
       warmup: { type: 'string' },
       connections: { type: 'string' },
       threads: { type: 'string' },
+      rounds: { type: 'string' },
       quick: { type: 'boolean', default: false },
       loadgen: { type: 'string' },
       write: { type: 'boolean' },
@@ -131,6 +134,7 @@ function options(argv: readonly string[]): Options | null {
     warmup: integer('warmup', values.warmup, values.quick ? 2 : 3, 0, 3600),
     connections,
     threads,
+    rounds: integer('rounds', values.rounds, 1, 1, 20),
     loadgen,
     write: values.write ?? !values.quick,
   };
@@ -207,9 +211,44 @@ function firstLine(err: unknown): string {
   return (message.split('\n')[0] ?? '').slice(0, 200);
 }
 
+/** Starts one row, measures every scenario, stops it; a row that cannot start gets its reason. */
+async function runRow(
+  row: RowSpec,
+  ctx: RowContext,
+  opts: Options,
+  gen: LoadGenerator,
+  loadCpu: string | null,
+): Promise<RowOutcome> {
+  log(`row (${row.key}) ${row.label}`);
+  // A row that cannot start is reported in its table cells; the other rows still run.
+  const started = await row
+    .start(ctx)
+    .catch((err: unknown) => ({ skip: `failed to start: ${firstLine(err)}` }));
+  if ('skip' in started) {
+    log(`  skipped: ${started.skip}`);
+    const cells = new Map<string, Cell>(
+      opts.scenarios.map((s) => [s.key, { missing: `skipped: ${started.skip}` }]),
+    );
+    return { key: row.key, label: row.label, note: null, cells };
+  }
+  try {
+    const cells = await measureRow(started, opts, gen, ctx, loadCpu);
+    return { key: row.key, label: row.label, note: started.note ?? null, cells };
+  } finally {
+    await started.stop();
+  }
+}
+
+/** The 1, 5 and 15 minute load averages: other work on the machine skews every row. */
+function loadText(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+}
+
 function machine(): string {
   const model = cpus()[0]?.model.trim() ?? 'unknown cpu';
-  return `${availableParallelism()} cores (${model}), Linux ${release()}, Node ${process.version}`;
+  return `${availableParallelism()} cores (${model}), Linux ${release()}, Node ${process.version}, load average at start ${loadText()}`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -228,6 +267,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const tmpDir = mkdtempSync(join(tmpdir(), 'rampart-bench-'));
   installCleanup(() => rmSync(tmpDir, { recursive: true, force: true }));
 
+  const machineText = machine();
   const nproc = availableParallelism();
   let loadCpu: string | null = '0';
   let proxyCpu: string | null = '1';
@@ -259,35 +299,23 @@ async function main(argv: readonly string[]): Promise<number> {
     log,
   };
 
-  const outcomes: RowOutcome[] = [];
-  for (const row of ROWS.filter((r) => opts.rows.includes(r.key))) {
-    log(`row (${row.key}) ${row.label}`);
-    // A row that cannot start is reported in its table cells; the other rows still run.
-    const started = await row
-      .start(ctx)
-      .catch((err: unknown) => ({ skip: `failed to start: ${firstLine(err)}` }));
-    if ('skip' in started) {
-      log(`  skipped: ${started.skip}`);
-      const cells = new Map<string, Cell>(
-        opts.scenarios.map((s) => [s.key, { missing: `skipped: ${started.skip}` }]),
-      );
-      outcomes.push({ key: row.key, label: row.label, note: null, cells });
-      continue;
-    }
-    try {
-      const cells = await measureRow(started, opts, gen, ctx, loadCpu);
-      outcomes.push({ key: row.key, label: row.label, note: started.note ?? null, cells });
-    } finally {
-      await started.stop();
-    }
+  const rows = ROWS.filter((r) => opts.rows.includes(r.key));
+  // Rounds interleave the rows, so that a burst of other work on the machine hits them all alike.
+  const rounds: RowOutcome[][] = [];
+  for (let round = 1; round <= opts.rounds; round++) {
+    if (opts.rounds > 1) log(`round ${round} of ${opts.rounds}`);
+    const outcomes: RowOutcome[] = [];
+    for (const row of rows) outcomes.push(await runRow(row, ctx, opts, gen, loadCpu));
+    rounds.push(outcomes);
   }
+  const outcomes = rows.map((_, i) => medianOutcome(rounds.map((r) => r[i]!)));
   await stopChild(upstream);
 
   const info: RunInfo = {
     date: new Date().toISOString().replace(/\.[0-9]+Z$/, 'Z'),
     command: commandLine(argv),
-    machine: machine(),
-    load: `${gen.name} ${gen.version}, ${opts.connections} connections, ${opts.threads} thread(s), ${opts.warmup} s warm-up then ${opts.duration} s measured per cell`,
+    machine: `${machineText}, at end ${loadText()}`,
+    load: `${gen.name} ${gen.version}, ${opts.connections} connections, ${opts.threads} thread(s), ${opts.warmup} s warm-up then ${opts.duration} s measured per cell${opts.rounds > 1 ? `, median of ${opts.rounds} interleaved rounds` : ''}`,
     pinning,
   };
   const markdown = report(info, opts.scenarios, outcomes, RATIOS);

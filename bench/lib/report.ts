@@ -25,6 +25,28 @@ export interface RunInfo {
   readonly pinning: string;
 }
 
+/**
+ * One row's outcome over several rounds: per scenario, the round with the median requests/s
+ * (its latencies come with it); a scenario never measured keeps its first reason.
+ */
+export function medianOutcome(rounds: readonly RowOutcome[]): RowOutcome {
+  const first = rounds[0];
+  if (first === undefined) throw new Error('medianOutcome: no round');
+  const cells = new Map<string, Cell>();
+  for (const [scenario, firstCell] of first.cells) {
+    const measured: LoadResult[] = [];
+    for (const round of rounds) {
+      const cell = round.cells.get(scenario);
+      if (cell !== undefined && 'result' in cell) measured.push(cell.result);
+    }
+    measured.sort((x, y) => x.rps - y.rps);
+    const median = measured[Math.floor((measured.length - 1) / 2)];
+    cells.set(scenario, median === undefined ? firstCell : { result: median });
+  }
+  const note = rounds.find((r) => r.note !== null)?.note ?? null;
+  return { key: first.key, label: first.label, note, cells };
+}
+
 export const START_MARKER = '<!-- bench:gateway -->';
 export const END_MARKER = '<!-- /bench:gateway -->';
 
@@ -132,6 +154,10 @@ Upstream and load generator share CPU 0, the proxy under test runs alone on CPU 
 row measures what one core of proxy achieves. Each cell is a warm-up run (discarded) and a measured
 run with the same load. wrk's latency figures suffer from coordinated omission; compare them between
 rows of one run, not as absolute service times.
+
+Other work on the machine (a test suite, another build) lands on the pinned cores too and can halve a
+row: the header records the load average at the start and end of the run. On a shared machine run
+\`npm run bench -- --rounds 3\`: the rows are interleaved three times and each cell keeps its median.
 `;
 
 /** Replaces the gateway section of `markdown` (or appends it), keeping everything else. */
