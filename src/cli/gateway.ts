@@ -96,7 +96,7 @@ async function runWorker(
   const metrics = createMetrics();
   const inCluster = cluster.isWorker;
   // services (shared state, store) live as long as the process; a reload recompiles against them
-  const services = await createServices(plan.config);
+  const services = await createServices(plan.config, plan.loaded.dir);
   plan = await compilePlan(plan.loaded, { services });
   if (inCluster) {
     // constructing one installs prom-client's worker-side listener that answers the primary

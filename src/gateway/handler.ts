@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { problemBody, REFUSALS, type Refusal, refuse } from '../errors.ts';

@@ -1,3 +1,4 @@
+import { type AuthServices, createAuthServices } from '../auth/services.ts';
 import type { RampartConfig } from '../config/schema.ts';
 import { createState, DEFAULT_STATE } from '../state/index.ts';
 import { MemoryState } from '../state/memory.ts';
@@ -14,6 +15,8 @@ export interface PolicyServices {
   readonly closers: (() => Promise<void>)[];
   /** Counters, blocklist, revocations, broadcast: memory by default, Redis with `state.url`. */
   state?: SharedState;
+  /** Key store, key service and revocations, when the config has an `auth` section. */
+  auth?: AuthServices;
 }
 
 /** Services with nothing in them: what validate-config and unit tests compile with. */
@@ -25,11 +28,19 @@ export function emptyServices(): PolicyServices {
  * Create the services a config asks for (memory state by default). Capabilities add their own
  * construction here; each registers its close function in `closers`.
  */
-export async function createServices(config: Readonly<RampartConfig>): Promise<PolicyServices> {
+export async function createServices(
+  config: Readonly<RampartConfig>,
+  baseDir: string = process.cwd(),
+): Promise<PolicyServices> {
   const services = emptyServices();
   const state = await createState(config.state ?? DEFAULT_STATE);
   services.state = state;
   services.closers.push(() => state.close());
+  if (config.auth !== undefined) {
+    const auth = await createAuthServices(config.auth, baseDir, state);
+    services.auth = auth;
+    services.closers.push(() => auth.close());
+  }
   return services;
 }
 
