@@ -144,3 +144,10 @@ test('--git scans history and reports commit ids', async () => {
   const plain = await run(dir);
   assert.equal(plain.code, EXIT.ok, 'the working tree itself is clean');
 });
+
+test('--list-rules prints every rule id', async () => {
+  const r = await run('/', '--list-rules');
+  assert.equal(r.code, EXIT.ok);
+  for (const id of ['github-token', 'rampart-api-key', 'generic-secret', 'private-key'])
+    assert.ok(r.stdout.includes(id));
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { scanText } from '../../src/secrets/scan-text.ts';
 import { generateKeys } from './keygen.ts';
 
@@ -60,4 +61,45 @@ test('findings carry only a redacted secret', () => {
   assert.ok(f);
   assert.equal(f.redacted, `SG.r…(69 chars)`.replace('SG.r', k.sendgrid.slice(0, 4)));
   assert.ok(!JSON.stringify({ ...f, rule: f.rule.id }).includes(k.sendgrid.slice(4, 20)));
+});
+
+test('property: arbitrary text never throws and never yields overlapping or out-of-range findings', () => {
+  const alphabet = fc.constantFrom(
+    ...'aA0_-=:"\'\n /+.@'.split(''),
+    'secret',
+    'token',
+    'eyJ',
+    'AKIA',
+    '-----BEGIN PRIVATE KEY-----',
+    '-----END PRIVATE KEY-----',
+    'postgres://',
+    'ghp_',
+    ';base64,',
+    'rampart:ignore-secret',
+  );
+  fc.assert(
+    fc.property(fc.array(alphabet, { maxLength: 400 }), (parts) => {
+      const text = parts.join('');
+      const lines = text.split('\n').length;
+      const found = scanText(text);
+      for (const f of found) {
+        assert.ok(f.line >= 1 && f.endLine >= f.line && f.endLine <= lines);
+        assert.ok(f.column >= 1 && f.length > 0);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('hostile repetitions of rule prefixes are scanned without findings or errors', () => {
+  for (const unit of [
+    'secret=',
+    'eyJaaaaaaaaaaaa.',
+    '-----BEGIN PRIVATE KEY-----\n',
+    'postgres://a:',
+    'AKIA',
+    'xoxb-1-',
+  ]) {
+    assert.deepEqual(scanText(unit.repeat(20_000)), [], unit);
+  }
 });

@@ -37,19 +37,25 @@ export const privateKey: SecretRule = {
   find(text) {
     const hits: RuleHit[] = [];
     const re = new RegExp(BEGIN.source, 'g');
+    // Cursors over the next BEGIN and END markers only move forward, so the whole search is linear even
+    // on text made of nothing but markers.
+    let nextEnd = -1;
+    let nextBegin = -1;
     let m = re.exec(text);
     while (m !== null && hits.length < MAX_HITS_PER_RULE) {
       const label = m[1] ?? '';
       const bodyStart = m.index + m[0].length;
-      const window = text.slice(bodyStart, bodyStart + MAX_BLOCK);
+      if (nextEnd < bodyStart) nextEnd = text.indexOf('-----END ', bodyStart);
+      if (nextEnd === -1) break;
+      if (nextBegin < bodyStart) nextBegin = text.indexOf('-----BEGIN ', bodyStart);
       const endMarker = `-----END ${label}-----`;
-      const endAt = window.indexOf(endMarker);
-      if (endAt >= 0) {
-        const body = window.slice(0, endAt);
+      const closed = (nextBegin === -1 || nextBegin > nextEnd) && nextEnd - bodyStart <= MAX_BLOCK;
+      if (closed && text.startsWith(endMarker, nextEnd)) {
+        const body = text.slice(bodyStart, nextEnd);
         const b64 = base64Chars(body);
         const meaningful = body.replaceAll('\\n', '').replace(/[\s"'+,]/g, '').length;
         if (b64.length >= 64 && b64.length >= meaningful * 0.8) {
-          const end = bodyStart + endAt + endMarker.length;
+          const end = nextEnd + endMarker.length;
           let encrypted = label.startsWith('ENCRYPTED') || body.includes('Proc-Type: 4,ENCRYPTED');
           if (label === 'OPENSSH PRIVATE KEY') {
             const cipher = opensshCipher(b64);
@@ -74,8 +80,11 @@ export const privateKey: SecretRule = {
 const JWT = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{10,2000}\.[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{0,2000}/g;
 
 function headerHasAlg(segment: string): boolean {
+  const decoded = Buffer.from(segment, 'base64url').toString('utf8');
+  // Cheap test first: most look-alikes fail here without the cost of a JSON.parse exception.
+  if (!decoded.includes('"alg"')) return false;
   try {
-    const header: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    const header: unknown = JSON.parse(decoded);
     return (
       typeof header === 'object' &&
       header !== null &&

@@ -92,6 +92,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_DIGEST = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const IDENTIFIER_PATH = /^[A-Za-z_$][A-Za-z0-9_$]{0,100}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,100}){0,20}$/;
 
+/** Letter-only values with separators or few case changes read as words (`user-order`, `passwordToken`). */
+function looksLikeWords(s: string): boolean {
+  if (!/^[A-Za-z_.-]{1,200}$/.test(s)) return false;
+  if (separators(s) > 0) return true;
+  let changes = 0;
+  for (let i = 1; i < s.length; i++) {
+    const a = s.charCodeAt(i - 1) <= 90;
+    const b = s.charCodeAt(i) <= 90;
+    if (a !== b) changes++;
+  }
+  return changes <= s.length / 5;
+}
+
 function separators(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -134,7 +147,7 @@ function judge(
   if (value.includes(' ') || isPlaceholder(value) || CHECKSUMMED.test(value)) return false;
   if (/^(?:https?:|\/|\.\/|\.\.\/|~\/)/.test(value)) return false;
   if (unquoted && IDENTIFIER_PATH.test(value) && !/[0-9]/.test(value)) return false;
-  if (!/[0-9]/.test(value) && separators(value) >= 2) return false;
+  if (looksLikeWords(value) || (!/[0-9]/.test(value) && separators(value) >= 2)) return false;
   const entropy = shannonEntropy(value);
   const classes = charClassCount(value);
   const isPassword = keyword.startsWith('pass') || keyword === 'pwd';
