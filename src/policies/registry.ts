@@ -3,6 +3,9 @@ import type { PhaseEntry, PhaseName, Phases } from '../gateway/pipeline.ts';
 import { PHASES } from '../gateway/pipeline.ts';
 import type { LoadedDocument } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
+import { authnPolicy } from './authn.ts';
+import { authzPolicy } from './authz.ts';
+import { clientGatePolicy, consumerGatePolicy } from './client-gate.ts';
 import { rateLimitPolicy } from './ratelimit.ts';
 import type { PolicyServices } from './services.ts';
 
@@ -36,7 +39,14 @@ export interface PolicyFactory {
  * Every request policy, in no particular order: the phase decides when each runs. Policies land
  * here as their issues do (authentication, rate limiting, validation, inspection, …).
  */
-export const POLICY_FACTORIES: readonly PolicyFactory[] = [rateLimitPolicy];
+export const POLICY_FACTORIES: readonly PolicyFactory[] = [
+  authnPolicy,
+  authzPolicy,
+  clientGatePolicy,
+  // before ratelimit in its phase: a blocked consumer spends no counter
+  consumerGatePolicy,
+  rateLimitPolicy,
+];
 
 /** Compile every factory for one route into frozen phases, or null when no policy applies. */
 export function compilePhases(
