@@ -22,8 +22,13 @@ export interface IgnoreProblem {
   readonly message: string;
 }
 
+const cache = new WeakMap<AuditContext, { entries: IgnoreEntry[]; problems: IgnoreProblem[] }>();
+
 /** Find every `x-rampart-audit-ignore` in the document (each object visited once) and check it. */
 export function collectIgnores(ctx: AuditContext): { entries: IgnoreEntry[]; problems: IgnoreProblem[] } {
+  // The engine and the audit.invalid-ignore rule both ask: walk the document once.
+  const cached = cache.get(ctx);
+  if (cached) return cached;
   const entries: IgnoreEntry[] = [];
   const problems: IgnoreProblem[] = [];
   const seen = new Set<object>();
@@ -72,7 +77,9 @@ export function collectIgnores(ctx: AuditContext): { entries: IgnoreEntry[]; pro
       }
     });
   }
-  return { entries, problems };
+  const result = { entries, problems };
+  cache.set(ctx, result);
+  return result;
 }
 
 function within(scope: { file: string; pointer: string }, file: string, pointer: string): boolean {

@@ -190,10 +190,28 @@ export const unboundedPageSize: Rule = {
   },
 };
 
+// An array whose size the contract bounds (maxItems) is a bounded list, not an unpaginated one.
+const unboundedList = (s: unknown): boolean =>
+  isObject(s) && schemaTypes(s).has('array') && s.maxItems === undefined;
+
+// Property names under which a page object carries its rows ({ items: [...], next: ... }).
+const LIST_PROPERTIES = new Set([
+  'items',
+  'data',
+  'results',
+  'records',
+  'rows',
+  'entries',
+  'list',
+  'values',
+  'elements',
+  'content',
+]);
+
 function returnsList(schema: Readonly<Record<string, unknown>>): boolean {
-  if (schemaTypes(schema).has('array')) return true;
+  if (unboundedList(schema)) return true;
   if (!isObject(schema.properties)) return false;
-  return Object.values(schema.properties).some((p) => isObject(p) && schemaTypes(p).has('array'));
+  return Object.entries(schema.properties).some(([name, p]) => LIST_PROPERTIES.has(name) && unboundedList(p));
 }
 
 export const missingPagination: Rule = {
