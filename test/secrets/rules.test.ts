@@ -124,6 +124,17 @@ describe('look-alikes are not reported', () => {
     ],
     ['identifiers', 'secretName: my-app-tls-secret\ntokenizer: word-piece-tokenizer'],
     [
+      'code and examples seen in node_modules (regression)',
+      [
+        "password: 'real-secret-6-levels'",
+        "const config = parse('postgres://someuser:somepassword@somehost:381/somedatabase')",
+        'const md5PasswordBuffer = test_buffers_1.default.authenticationMD5Password();',
+        'exports.AuthenticationMD5Password = AuthenticationMD5Password;',
+        'token = cancellation_1.CancellationToken.is(params[numberOfParams]) ? params[0] : undefined;',
+        '{ port: 30001, password: "password-for-30001" },',
+      ].join('\n'),
+    ],
+    [
       'database URL placeholders',
       'postgres://user:password@localhost/db\npostgres://app:${DB_PASSWORD}@db/app',
     ],

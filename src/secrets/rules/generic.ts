@@ -37,6 +37,9 @@ export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER_MARKERS.some((w) => lower.includes(w));
 }
 
+/** Words that give a value away as an example or a name, not a credential (`real-secret-6-levels`). */
+const CREDENTIAL_WORDS = /secret|passw|token|api_?key|credential/i;
+
 const PLACEHOLDER_PASSWORDS = new Set(['password', 'passwd', 'pass', 'pwd', 'secret', 'user', 'username']);
 const DEV_PASSWORDS = new Set([
   'postgres',
@@ -69,14 +72,19 @@ export const databaseUrl: SecretRule = {
       confidence: 'high',
       check: (password, m) => {
         const lower = password.toLowerCase();
-        if (PLACEHOLDER_PASSWORDS.has(lower) || isPlaceholder(password) || /^[$%:[{]/.test(password)) {
+        if (
+          PLACEHOLDER_PASSWORDS.has(lower) ||
+          isPlaceholder(password) ||
+          CREDENTIAL_WORDS.test(password) ||
+          /^[$%:[{]/.test(password)
+        ) {
           return false;
         }
         const host = (m[2] ?? '').toLowerCase();
         if (DEV_PASSWORDS.has(lower) && DEV_HOSTS.includes(host)) {
           return { confidence: 'low', note: 'local development default' };
         }
-        return password.length < 6 ? { confidence: 'medium' } : true;
+        return password.length < 8 ? { confidence: 'medium', note: 'short password' } : true;
       },
     }),
 };
@@ -92,17 +100,36 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_DIGEST = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const IDENTIFIER_PATH = /^[A-Za-z_$][A-Za-z0-9_$]{0,100}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,100}){0,20}$/;
 
-/** Letter-only values with separators or few case changes read as words (`user-order`, `passwordToken`). */
-function looksLikeWords(s: string): boolean {
-  if (!/^[A-Za-z_.-]{1,200}$/.test(s)) return false;
-  if (separators(s) > 0) return true;
-  let changes = 0;
-  for (let i = 1; i < s.length; i++) {
-    const a = s.charCodeAt(i - 1) <= 90;
-    const b = s.charCodeAt(i) <= 90;
-    if (a !== b) changes++;
+/**
+ * Values made of words (`user-order`, `passwordToken`, `AuthenticationMD5Password`) rather than random
+ * characters: the mean length of their letter runs (words with one leading capital, or acronyms) is long. Random base62 averages under 2; identifiers and prose over 4.
+ */
+export function looksLikeWords(s: string): boolean {
+  let runs = 0;
+  let letters = 0;
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const upper = c >= 65 && c <= 90;
+    const lower = c >= 97 && c <= 122;
+    if (!upper && !lower) {
+      run = 0;
+      continue;
+    }
+    const prev = i > 0 ? s.charCodeAt(i - 1) : 0;
+    const prevUpper = prev >= 65 && prev <= 90;
+    // A run is a lower-case word with at most one leading capital, or an all-capitals acronym.
+    const continues = run > 0 && (lower ? !prevUpper || run === 1 : prevUpper);
+    if (!continues) {
+      runs++;
+      run = 0;
+    }
+    run++;
+    letters++;
+    if (run > longest) longest = run;
   }
-  return changes <= s.length / 5;
+  return runs > 0 && letters / runs >= 4 && longest >= 5;
 }
 
 function separators(s: string): number {
@@ -146,8 +173,9 @@ function judge(
 ): false | { confidence: 'low' | 'medium'; note?: string } {
   if (value.includes(' ') || isPlaceholder(value) || CHECKSUMMED.test(value)) return false;
   if (/^(?:https?:|\/|\.\/|\.\.\/|~\/)/.test(value)) return false;
-  if (unquoted && IDENTIFIER_PATH.test(value) && !/[0-9]/.test(value)) return false;
-  if (looksLikeWords(value) || (!/[0-9]/.test(value) && separators(value) >= 2)) return false;
+  if (unquoted && IDENTIFIER_PATH.test(value) && (value.includes('.') || !/[0-9]/.test(value))) return false;
+  if (CREDENTIAL_WORDS.test(value) || looksLikeWords(value)) return false;
+  if (!/[0-9]/.test(value) && separators(value) >= 2) return false;
   const entropy = shannonEntropy(value);
   const classes = charClassCount(value);
   const isPassword = keyword.startsWith('pass') || keyword === 'pwd';
