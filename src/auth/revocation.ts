@@ -1,3 +1,5 @@
+import type { SharedState } from '../state/types.ts';
+
 /** What a revocation names: an API key (by id) or a JWT (by `jti`). */
 export type RevocationKind = 'key' | 'jti';
 
@@ -50,6 +52,39 @@ export function createLocalRevocations(now: () => number = Date.now): Revocation
     async close() {
       listeners.clear();
       entries.clear();
+    },
+  };
+}
+
+const REVOCATION_CHANNEL = 'auth:revoked';
+
+/**
+ * Revocations on the shared state: checked synchronously against its local mirror of the `revoked`
+ * set, and broadcast to every process (every instance, with Redis) the moment they are made.
+ */
+export function stateRevocations(state: SharedState, now: () => number = Date.now): RevocationSet {
+  const listeners = new Set<(kind: RevocationKind, id: string) => void>();
+  const unsubscribe = state.subscribe(REVOCATION_CHANNEL, (message) => {
+    const colon = message.indexOf(':');
+    const kind = message.slice(0, colon);
+    if (kind !== 'key' && kind !== 'jti') return;
+    for (const l of listeners) l(kind, message.slice(colon + 1));
+  });
+  return {
+    has(kind, id) {
+      return state.memberUntil('revoked', `${kind}:${id}`) > now();
+    },
+    async revoke(kind, id, untilMs) {
+      await state.setMember('revoked', `${kind}:${id}`, Math.max(1, untilMs - now()));
+      await state.publish(REVOCATION_CHANNEL, `${kind}:${id}`);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      unsubscribe();
+      listeners.clear();
     },
   };
 }

@@ -3,10 +3,11 @@ import { UsageError } from './args.ts';
 import { type Command, type CommandIO, EXIT } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { gatewayCommand } from './gateway.ts';
+import { keysCommand } from './keys.ts';
 import { validateConfigCommand } from './validate-config.ts';
 
 /** Every `rampart` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [gatewayCommand, validateConfigCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gatewayCommand, validateConfigCommand, demoCommand, keysCommand];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

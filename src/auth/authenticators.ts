@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
+import { type Refusal, type RefusalCode, refuse } from '../errors.ts';
+import type { RequestContext } from '../gateway/pipeline.ts';
+import type { Identity } from '../policies/identity.ts';
+import type { KeyService } from './key-service.ts';
+
+/** What one authenticator made of a request. */
+export type AuthOutcome =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'ok'; readonly identity: Identity }
+  | { readonly kind: 'fail'; readonly refusal: Refusal };
+
+/** One configured authenticator, named by the OpenAPI security scheme it implements. */
+export interface Authenticator {
+  readonly scheme: string;
+  /** The WWW-Authenticate challenge when no credential was sent. */
+  readonly challenge: string;
+  authenticate(ctx: RequestContext, options: { readonly allowQuery: boolean }): Promise<AuthOutcome>;
+}
+
+/**
+ * Published on every failed authentication, for brute-force protection and anomaly detection:
+ * `{ ip, scheme, code, credential }` where credential is a key id or a short hash, never a secret.
+ */
+export const authFailureChannel = channel('rampart:auth.failure');
+
+const ABSENT: AuthOutcome = Object.freeze({ kind: 'absent' });
+const MAX_CREDENTIAL_LENGTH = 8192;
+
+/** A short, non-reversible tag for a credential so failures can be counted per credential. */
+export function credentialTag(credential: string): string {
+  return createHash('sha256').update(credential).digest('base64url').slice(0, 16);
+}
+
+function failure(
+  ctx: RequestContext,
+  scheme: string,
+  code: RefusalCode,
+  detail: string,
+  credential: string,
+  challenge?: string,
+): AuthOutcome {
+  if (authFailureChannel.hasSubscribers) {
+    authFailureChannel.publish({ ip: ctx.clientIp, scheme, code, credential });
+  }
+  return {
+    kind: 'fail',
+    refusal: refuse(code, detail, challenge === undefined ? undefined : { 'www-authenticate': challenge }),
+  };
+}
+
+/** RFC 6750 challenge for a refused bearer token; the description is one of ours, never token text. */
+export function bearerChallenge(
+  error?: 'invalid_token' | 'insufficient_scope',
+  description?: string,
+  scope?: string,
+): string {
+  let c = 'Bearer realm="rampart"';
+  if (error !== undefined) c += `, error="${error}"`;
+  if (description !== undefined) c += `, error_description="${description.replace(/["\\]/g, '')}"`;
+  if (scope !== undefined) c += `, scope="${scope.replace(/["\\]/g, '')}"`;
+  return c;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(ctx: RequestContext): string | undefined {
+  const h = ctx.req.headers.authorization;
+  if (typeof h !== 'string' || h.length > MAX_CREDENTIAL_LENGTH + 7) return undefined;
+  if (h.length < 8 || h.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const token = h.slice(7).trim();
+  return token === '' ? undefined : token;
+}
+
+/** API keys from a header (or, where a route allows it, a query parameter), checked by the key service. */
+export function apiKeyAuthenticator(
+  scheme: string,
+  header: string,
+  queryParam: string,
+  keys: KeyService | undefined,
+): Authenticator {
+  const name = header.toLowerCase();
+  const challenge = `ApiKey realm="rampart", header="${name}"`;
+  return {
+    scheme,
+    challenge,
+    async authenticate(ctx, { allowQuery }) {
+      let raw = ctx.req.headers[name];
+      if (raw === undefined && allowQuery && ctx.query !== '') {
+        const fromQuery = new URLSearchParams(ctx.query).getAll(queryParam);
+        if (fromQuery.length > 0) raw = fromQuery.length === 1 ? fromQuery[0] : fromQuery;
+      }
+      if (raw === undefined) return ABSENT;
+      // two keys at once is ambiguous: refuse rather than pick one
+      if (typeof raw !== 'string')
+        return failure(ctx, scheme, 'auth.key.invalid', 'one API key expected', '-', challenge);
+      const key = raw.trim();
+      if (key === '' || key.length > MAX_CREDENTIAL_LENGTH) {
+        return failure(ctx, scheme, 'auth.key.invalid', 'invalid API key', '-', challenge);
+      }
+      if (keys === undefined)
+        return { kind: 'fail', refusal: refuse('auth.unavailable', 'key store unavailable') };
+      let check: Awaited<ReturnType<KeyService['verify']>>;
+      try {
+        check = await keys.verify(key);
+      } catch {
+        return { kind: 'fail', refusal: refuse('auth.unavailable', 'key store unavailable') };
+      }
+      if (!check.ok) {
+        const code: RefusalCode =
+          check.reason === 'revoked'
+            ? 'auth.key.revoked'
+            : check.reason === 'expired'
+              ? 'auth.key.expired'
+              : 'auth.key.invalid';
+        const detail = check.reason === 'invalid' ? 'invalid API key' : `API key ${check.reason}`;
+        return failure(ctx, scheme, code, detail, check.keyId ?? credentialTag(key), challenge);
+      }
+      return {
+        kind: 'ok',
+        identity: {
+          consumer: check.consumer.id,
+          kind: 'apikey',
+          roles: check.consumer.roles,
+          scopes: check.consumer.scopes,
+          keyId: check.key.id,
+        },
+      };
+    },
+  };
+}
+
+/** Bearer JWTs, verified by a compiled verifier. Opaque (non-JWT) bearer tokens are left to introspection. */
+export function jwtAuthenticator(
+  scheme: string,
+  verify: (token: string) => Promise<import('./jwt.ts').JwtResult>,
+): Authenticator {
+  const challenge = bearerChallenge();
+  return {
+    scheme,
+    challenge,
+    async authenticate(ctx) {
+      const token = bearerToken(ctx);
+      if (token === undefined) return ABSENT;
+      if (!isCompactJws(token)) return ABSENT;
+      const r = await verify(token);
+      if (!r.ok) {
+        if (r.code === 'auth.unavailable') return { kind: 'fail', refusal: refuse(r.code, r.description) };
+        return failure(
+          ctx,
+          scheme,
+          r.code,
+          r.description,
+          credentialTag(token),
+          bearerChallenge('invalid_token', r.description),
+        );
+      }
+      return {
+        kind: 'ok',
+        identity: {
+          consumer: r.identity.consumer,
+          kind: 'jwt',
+          roles: r.identity.roles,
+          scopes: r.identity.scopes,
+          claims: r.identity.claims,
+        },
+      };
+    },
+  };
+}
+
+/** Two dots, three parts: the compact JWS shape (the third part may be empty for alg none, refused later). */
+function isCompactJws(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first <= 0) return false;
+  const second = token.indexOf('.', first + 1);
+  return second > first + 1 && token.indexOf('.', second + 1) === -1;
+}

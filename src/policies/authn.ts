@@ -1,0 +1,114 @@
+import type { Authenticator, AuthOutcome } from '../auth/authenticators.ts';
+import { authenticatorsFor } from '../auth/runtime.ts';
+import { ConfigError, type Refusal, refuse } from '../errors.ts';
+import { CONTINUE, type RequestContext, type Verdict } from '../gateway/pipeline.ts';
+import { type Identity, setIdentity } from './identity.ts';
+import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
+
+/** Which alternative of the operation's `security` list the caller satisfied (index), for the authorize phase. */
+export const SECURITY_ALTERNATIVE = 'securityAlternative';
+
+const MAX_ALTERNATIVES = 16;
+
+/** Merge the identities of an AND-combined alternative: the first names the consumer; roles and scopes add up. */
+function merge(identities: readonly Identity[]): Identity {
+  const [first, ...rest] = identities as [Identity, ...Identity[]];
+  if (rest.length === 0) return first;
+  const roles = new Set(first.roles);
+  const scopes = new Set(first.scopes);
+  for (const i of rest) {
+    for (const r of i.roles) roles.add(r);
+    for (const s of i.scopes) scopes.add(s);
+  }
+  return { ...first, roles: [...roles], scopes: [...scopes] };
+}
+
+/**
+ * The authenticate phase: the operation's effective OpenAPI `security` requirement picks the
+ * authenticators (by scheme name, from `auth:`); alternatives are tried in order, the first fully
+ * satisfied one wins. The identity lands in `ctx.facts.identity` and goes upstream in
+ * `x-rampart-consumer` / `x-rampart-scopes` / `x-rampart-roles` (the gateway strips those from clients).
+ */
+export const authnPolicy: PolicyFactory = {
+  name: 'authenticate',
+  phase: 'authenticate',
+  compile(c: PolicyCompileContext) {
+    const auth = c.config.auth;
+    const op = c.operation;
+    if (auth === undefined || op === undefined || !c.authenticated || op.security === undefined) return null;
+    const all = authenticatorsFor(auth, c.services.auth);
+    const where = {
+      file: op.location?.file ?? c.document.file,
+      line: op.location?.line,
+      column: op.location?.column,
+    };
+    let anonymous = false;
+    const alternatives: Authenticator[][] = [];
+    for (const requirement of op.security.slice(0, MAX_ALTERNATIVES)) {
+      const names = Object.keys(requirement);
+      if (names.length === 0) {
+        anonymous = true; // `{}` in the list: the operation may also be called without credentials
+        alternatives.push([]);
+        continue;
+      }
+      alternatives.push(
+        names.map((n) => {
+          const a = all.get(n);
+          if (a === undefined) {
+            throw new ConfigError(
+              `security scheme "${n}" of ${c.method} ${c.template} has no authenticator`,
+              {
+                ...where,
+                hint: `configure it under auth.apiKeys, auth.jwt, auth.introspection or auth.mtls as "${n}"`,
+              },
+            );
+          }
+          return a;
+        }),
+      );
+    }
+    const allowQuery = c.policy.apiKeyInQuery === true;
+    const challenges = [...new Set(alternatives.flat().map((a) => a.challenge))];
+    const missing = refuse('auth.missing', 'credentials required', {
+      'www-authenticate': challenges.join(', '),
+    });
+    const frozen = Object.freeze(alternatives.map((a) => Object.freeze(a)));
+
+    return {
+      name: 'authenticate',
+      mode: c.mode,
+      run: async function authenticate(ctx: RequestContext): Promise<Verdict> {
+        let firstFailure: Refusal | undefined;
+        for (let i = 0; i < frozen.length; i++) {
+          const alt = frozen[i]!;
+          if (alt.length === 0) continue;
+          const identities: Identity[] = [];
+          let outcome: AuthOutcome | undefined;
+          for (const a of alt) {
+            outcome = await a.authenticate(ctx, { allowQuery });
+            if (outcome.kind !== 'ok') break;
+            identities.push(outcome.identity);
+          }
+          if (outcome?.kind === 'fail') {
+            firstFailure ??= outcome.refusal;
+            continue;
+          }
+          if (identities.length !== alt.length) continue;
+          const identity = merge(identities);
+          setIdentity(ctx, identity);
+          ctx.facts[SECURITY_ALTERNATIVE] = i;
+          ctx.upstreamHeaders.push(
+            ['x-rampart-consumer', identity.consumer],
+            ['x-rampart-auth', identity.kind],
+            ['x-rampart-scopes', identity.scopes.join(' ')],
+            ['x-rampart-roles', identity.roles.join(' ')],
+          );
+          return CONTINUE;
+        }
+        if (firstFailure !== undefined) return { kind: 'refuse', refusal: firstFailure };
+        if (anonymous) return CONTINUE;
+        return { kind: 'refuse', refusal: missing };
+      },
+    };
+  },
+};
