@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../src/cli/command.ts';
 import { secretsCommand } from '../../src/cli/secrets.ts';
 import { projectFiles, writeTree } from '../secrets/fixtures-tree.ts';
@@ -150,4 +152,14 @@ test('--list-rules prints every rule id', async () => {
   assert.equal(r.code, EXIT.ok);
   for (const id of ['github-token', 'rampart-api-key', 'generic-secret', 'private-key'])
     assert.ok(r.stdout.includes(id));
+});
+
+test('the stand-alone entry exits with the command’s code', () => {
+  const k = generateKeys();
+  const root = tree({ 'a.env': `NPM_TOKEN=${k.npm}\n` });
+  const main = fileURLToPath(new URL('../../src/cli/secrets-main.ts', import.meta.url));
+  const r = spawnSync(process.execPath, [main, '--format', 'json', '.'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, EXIT.findings, r.stderr);
+  assert.equal(JSON.parse(r.stdout).findings[0].rule, 'npm-token');
+  assert.ok(!r.stdout.includes(k.npm.slice(0, 12)));
 });
