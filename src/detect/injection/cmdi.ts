@@ -101,6 +101,8 @@ const STRONG_COMMANDS: ReadonlySet<string> = new Set([
   'net1',
   'sysctl',
   'phpinfo',
+  'netsh',
+  'sysinfo',
 ]);
 
 // Shell builtins and binaries that are also ordinary words: need a shell-looking argument.
@@ -164,7 +166,19 @@ const WEAK_COMMANDS: ReadonlySet<string> = new Set([
   'sort',
 ]);
 
-const NET_SUBCOMMANDS: ReadonlySet<string> = new Set(['user', 'view', 'localgroup', 'share', 'use', 'start', 'stop', 'group', 'accounts', 'session']);
+// Commands recognised by their sub-command: `net user`, `netsh firewall`, `reg add`.
+const SUBCOMMANDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['net', new Set(['user', 'view', 'localgroup', 'share', 'use', 'start', 'stop', 'group', 'accounts', 'session'])],
+  ['netsh', new Set(['firewall', 'advfirewall', 'interface', 'wlan', 'winhttp'])],
+  ['reg', new Set(['add', 'query', 'delete', 'save', 'export', 'import'])],
+]);
+
+function hasSubcommand(text: string, cmd: CommandHit): boolean {
+  const subs = SUBCOMMANDS.get(cmd.name);
+  if (subs === undefined) return false;
+  const sub = commandAt(text, cmd.end);
+  return sub !== null && subs.has(sub.name);
+}
 
 function isCommandChar(code: number): boolean {
   return (
@@ -195,6 +209,7 @@ function shellArgumentAt(text: string, k: number): boolean {
   if (c === '-') return /[a-z0-9-]/.test(next);
   if ('/\\%$~<>*"\''.includes(c)) return true;
   if (c >= '0' && c <= '9') return true;
+  if (/^[a-z]{2,6}:\/\//.test(text.slice(k, k + 9))) return true;
   if (c === '.' && (next === '/' || next === '.')) return true;
   return /^[a-z]:[\\/]/.test(text.slice(k, k + 3));
 }
@@ -212,14 +227,20 @@ function commandAt(text: string, k: number): CommandHit | null {
   let j = k;
   while (j < text.length && j - k < 128 && isCommandChar(text.charCodeAt(j))) j += 1;
   if (j === start) return null;
-  const token = text.slice(start, j);
+  let token = text.slice(start, j);
+  // A literal `\n` or `\r` (as written in logs and payload lists) ends the word.
+  const escaped = /\\[nr](?![a-z])/.exec(token);
+  if (escaped !== null) {
+    token = token.slice(0, escaped.index);
+    j = start + escaped.index;
+  }
   const slash = Math.max(token.lastIndexOf('/'), token.lastIndexOf('\\'));
   let name = slash === -1 ? token : token.slice(slash + 1);
   if (name.endsWith('.exe')) name = name.slice(0, -4);
   return { name, start, end: j };
 }
 
-type Separator = 'strong' | 'amp';
+type Separator = 'strong' | 'amp' | 'quote';
 
 /** Judge the word after a separator. */
 function judge(text: string, sepStart: number, after: number, kind: Separator): Detection | null {
@@ -227,6 +248,13 @@ function judge(text: string, sepStart: number, after: number, kind: Separator): 
   if (cmd === null) return null;
   if (!endsCommand(text, cmd.end)) return null;
   const frag = (score: number): Detection => detection('cmdi', 'cmdi.separator-command', score, text, sepStart, cmd.end + 24);
+  const rest = text.slice(cmd.end, cmd.end + 4).trimStart();
+  const tailIsShell = cmd.end >= text.length || rest === '' || /^[;|&`)]/.test(rest);
+  if (hasSubcommand(text, cmd)) return frag(0.85);
+  if (kind === 'quote') {
+    // `' whoami`: a quote breakout followed by a bare command and nothing else.
+    return STRONG_COMMANDS.has(cmd.name) && tailIsShell ? frag(0.75) : null;
+  }
   if (STRONG_COMMANDS.has(cmd.name) && cmd.name.length > 1) {
     if (kind === 'strong') return frag(0.9);
     // After a lone `&`, even unambiguous names need a shell-looking tail or the end.
@@ -236,15 +264,8 @@ function judge(text: string, sepStart: number, after: number, kind: Separator): 
     return null;
   }
   if (WEAK_COMMANDS.has(cmd.name) || STRONG_COMMANDS.has(cmd.name)) {
-    if (cmd.name === 'net') {
-      const sub = commandAt(text, cmd.end);
-      if (sub !== null && NET_SUBCOMMANDS.has(sub.name)) return frag(0.85);
-    }
     if (shellArgumentAt(text, cmd.end)) return frag(0.8);
-    const rest = text.slice(cmd.end, cmd.end + 3).trimStart();
-    if (kind === 'strong' && (cmd.end >= text.length || rest.startsWith(';') || rest.startsWith('|') || rest.startsWith('&'))) {
-      return frag(0.75);
-    }
+    if (kind === 'strong' && tailIsShell) return frag(0.75);
   }
   return null;
 }
@@ -266,6 +287,10 @@ function scanSeparators(text: string): Detection | null {
       }
     } else if (c === '$' && text[i + 1] === '(') after = i + 2;
     else if (c === '\\' && (text[i + 1] === 'n' || text[i + 1] === 'r')) after = i + 2;
+    else if ((c === "'" || c === '"') && text[i + 1] === ' ') {
+      after = i + 1;
+      kind = 'quote';
+    }
     if (after === -1) continue;
     const hit = judge(text, i, after, kind);
     if (hit !== null) return hit;
@@ -301,9 +326,37 @@ const LEADING_COMMANDS: ReadonlySet<string> = new Set([
   'wmic',
 ]);
 
+// A value that is nothing but one of these names is a probe, not data.
+const BARE_COMMANDS: ReadonlySet<string> = new Set([
+  'whoami',
+  'ls',
+  'pwd',
+  'ifconfig',
+  'ipconfig',
+  'netstat',
+  'uname',
+  'systeminfo',
+  'sysinfo',
+  'tasklist',
+]);
+
+/** A whole value that reads as one command line: a command then only shell-looking words. */
+function isCommandLine(text: string, lead: CommandHit): boolean {
+  const words = text.slice(lead.end).trim().split(/\s+/);
+  if (words.length > 12) return false;
+  for (const w of words) {
+    if (w === '') continue;
+    const shellish = /^(?:-{1,2}[a-z0-9]|[/\\%$~<>|*"'.]|[0-9]|[a-z]:[\\/]|[a-z]{2,6}:\/\/)/.test(w);
+    if (!shellish && !STRONG_COMMANDS.has(w)) return false;
+  }
+  return true;
+}
+
 const IFS = /\$\{?ifs\b/;
 const SHELLSHOCK = /\(\)\s*\{\s*:?\s*;?\s*\}\s*;/;
-const CODE_EXEC = /(?:^|[^\w.])(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|phpinfo|assert)\s*\(\s*(?:['"$`)]|\/)/;
+const CODE_EXEC = /(?:^|[^\w.])(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|phpinfo|phpversion|assert)\s*\(\s*(?:['"$`)]|\/)/;
+const PHP_INPUT = /\$_(?:get|post|request|cookie|server|files)\s*\[/;
+const SSI = /<!--\s*#\s*(?:exec|include|echo|config|set)\b/;
 
 /** Detect OS command injection in the canonical view of a value. */
 export function detectCmdi(input: Inspection): Detection | null {
@@ -314,16 +367,23 @@ export function detectCmdi(input: Inspection): Detection | null {
   if (ifs !== null) return detection('cmdi', 'cmdi.ifs', 0.9, text, ifs.index, ifs.index + 16);
   const php = text.indexOf('<?php');
   if (php !== -1) return detection('cmdi', 'cmdi.php-code', 0.9, text, php, php + 32);
+  const ssi = SSI.exec(text);
+  if (ssi !== null) return detection('cmdi', 'cmdi.server-side-include', 0.9, text, ssi.index, ssi.index + 40);
+  const phpInput = PHP_INPUT.exec(text);
+  if (phpInput !== null) return detection('cmdi', 'cmdi.php-code', 0.8, text, phpInput.index, phpInput.index + 32);
   const exec = CODE_EXEC.exec(text);
   if (exec !== null) return detection('cmdi', 'cmdi.code-exec', 0.85, text, exec.index, exec.index + exec[0].length + 16);
   const sep = scanSeparators(text);
   if (sep !== null) return sep;
   const lead = commandAt(text, 0);
-  if (lead !== null && LEADING_COMMANDS.has(lead.name) && endsCommand(text, lead.end)) {
-    const rest = text.slice(lead.end).trim();
-    if (rest === '' || shellArgumentAt(text, lead.end)) {
-      return detection('cmdi', 'cmdi.leading-command', 0.75, text, lead.start, lead.end + 24);
-    }
+  if (lead === null || !endsCommand(text, lead.end)) return null;
+  const frag = (score: number): Detection => detection('cmdi', 'cmdi.leading-command', score, text, lead.start, lead.end + 24);
+  const rest = text.slice(lead.end).trim();
+  if (rest === '' && BARE_COMMANDS.has(lead.name)) return frag(0.7);
+  if (hasSubcommand(text, lead)) return frag(0.8);
+  if (LEADING_COMMANDS.has(lead.name) && (rest === '' || shellArgumentAt(text, lead.end))) return frag(0.75);
+  if ((STRONG_COMMANDS.has(lead.name) || WEAK_COMMANDS.has(lead.name)) && rest !== '' && isCommandLine(text, lead)) {
+    return frag(0.7);
   }
   return null;
 }

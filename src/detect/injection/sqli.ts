@@ -58,6 +58,7 @@ const STATEMENTS: ReadonlySet<string> = new Set([
   'grant',
   'revoke',
   'merge',
+  'backup',
 ]);
 const KEYWORDS: ReadonlySet<string> = new Set([
   'from',
@@ -98,7 +99,6 @@ const KEYWORDS: ReadonlySet<string> = new Set([
   'view',
   'index',
   'trigger',
-  'user',
 ]);
 // Functions whose presence in a value is SQL and little else.
 const TIME_FUNCTIONS: ReadonlySet<string> = new Set([
@@ -195,6 +195,10 @@ const CATALOG_WORDS: ReadonlySet<string> = new Set([
   'utl_inaddr',
   'dbms_pipe',
   'dbms_xmlgen',
+  'sysibm',
+  'sysdummy1',
+  'msysaccessobjects',
+  'msysobjects',
 ]);
 const SYSTEM_VARIABLES: ReadonlySet<string> = new Set([
   '@@version',
@@ -448,9 +452,24 @@ function skipPrefix(tokens: readonly Token[], k: number): number {
   return k;
 }
 
-/** How SQL-like the expression starting at `k` is (right after a logic operator). */
-function expressionScore(tokens: readonly Token[], k: number): number {
+// Skip `.name` parts of a qualified name (`members.email`, `myapp.adduser`).
+function skipQualified(tokens: readonly Token[], k: number): number {
+  for (let guard = 0; guard < 8; guard++) {
+    const d = tokens[k + 1];
+    const w = tokens[k + 2];
+    if (d?.type !== 'dot' || w === undefined || (w.type !== 'word' && w.type !== 'func')) break;
+    k += 2;
+  }
+  return k;
+}
+
+/**
+ * How SQL-like the expression starting at `k` is (right after a logic operator). After a
+ * closed string (`closedString`) any literal arithmetic counts: `' or ''*'`.
+ */
+function expressionScore(tokens: readonly Token[], k: number, closedString = false): number {
   k = skipPrefix(tokens, k);
+  if (tokens[k]?.type === 'word') k = skipQualified(tokens, k);
   const t = tokens[k];
   if (t === undefined) return 0;
   if (t.type === 'func') return SQL_FUNCTIONS.has(t.value) || TIME_FUNCTIONS.has(t.value) ? 0.9 : 0.55;
@@ -458,7 +477,7 @@ function expressionScore(tokens: readonly Token[], k: number): number {
   if (!isLiteral(t) && t.type !== 'word') return 0;
   const u = tokens[k + 1];
   if (u !== undefined && u.type === 'cmp') {
-    const vIndex = skipPrefix(tokens, k + 2);
+    let vIndex = skipPrefix(tokens, k + 2);
     const v = tokens[vIndex];
     const rhs =
       isLiteral(v) ||
@@ -467,9 +486,15 @@ function expressionScore(tokens: readonly Token[], k: number): number {
       (v?.type === 'stmt' && v.value === 'select') ||
       (v?.type === 'kw' && v.value === 'null');
     if (!rhs) return 0;
-    return isLiteral(t) ? 0.95 : 0.8;
+    if (isLiteral(t)) return 0.95;
+    // `x=x`: the same identifier on both sides is a tautology.
+    if (v?.type === 'word' && v.value === t.value) return 0.9;
+    if (v?.type === 'word') vIndex = skipQualified(tokens, vIndex);
+    const after = tokens[vIndex + 1];
+    return isEnd(after) || after?.type === 'rparen' ? 0.8 : 0.7;
   }
   if (isLiteral(t) && (isEnd(u) || u?.type === 'rparen')) return 0.8;
+  if (closedString && isLiteral(t) && (u?.type === 'op' || isLiteral(u))) return 0.75;
   return 0;
 }
 
@@ -483,6 +508,7 @@ function selectListScore(tokens: readonly Token[], k: number): number {
     if (t === undefined || t.type === 'semi' || t.type === 'comment' || t.type === 'union' || t.type === 'rparen') {
       return elements > 0 && !expectOperand ? (strong ? 0.9 : 0.75) : 0;
     }
+    if (t.type === 'kw' && t.value === 'into' && elements > 0) return 0.9;
     if (t.type === 'kw' && t.value === 'from') {
       const next = tokens[k + 1];
       return elements > 0 && !expectOperand && next !== undefined && (next.type === 'word' || next.type === 'lparen')
@@ -570,7 +596,9 @@ function statementScore(tokens: readonly Token[], k: number): number {
     case 'create':
     case 'alter':
     case 'truncate':
-      return a !== undefined && OBJECT_KINDS.has(a.value) && (b?.type === 'word' || b?.type === 'kw') ? 0.85 : 0;
+      return a !== undefined && OBJECT_KINDS.has(a.value) && (b?.type === 'word' || b?.type === 'kw' || b?.type === 'func')
+        ? 0.85
+        : 0;
     case 'exec':
     case 'execute':
       if (a === undefined) return 0;
@@ -580,11 +608,27 @@ function statementScore(tokens: readonly Token[], k: number): number {
       return a?.type === 'var' ? 0.85 : 0;
     case 'shutdown':
       return isEnd(a) || a?.value === 'with' ? 0.85 : 0;
+    case 'backup':
+      return a?.value === 'database' && b?.type === 'word' ? 0.85 : 0;
     case 'waitfor':
       return (a?.value === 'delay' || a?.value === 'time') && b?.type === 'str' ? 0.95 : 0;
     default:
       return 0;
   }
+}
+
+const HEX_KEYWORDS: readonly string[] = ['select', 'union', 'waitfor', 'delay', 'sleep', 'exec', 'drop', 'insert', '@@version'];
+
+/** A long hex literal that decodes (as ASCII or UTF-16LE) to SQL: `0x77616974666f72…`. */
+function hexHidesSql(hex: string): boolean {
+  let text = '';
+  for (let i = 0; i + 1 < hex.length && i < 512; i += 2) {
+    const b = Number.parseInt(hex.slice(i, i + 2), 16);
+    if (Number.isNaN(b)) return false;
+    if (b !== 0) text += String.fromCharCode(b);
+  }
+  const lower = text.toLowerCase();
+  return HEX_KEYWORDS.some((k) => lower.includes(k));
 }
 
 /** Rules that hold at any position of the token sequence. */
@@ -651,13 +695,26 @@ function scanAnywhere(tokens: readonly Token[], hits: Hit[]): void {
         break;
       case 'var':
         if (SYSTEM_VARIABLES.has(t.value)) hits.push({ rule: 'sqli.system-variable', score: 0.85, start: t.start, end: t.end });
+        else if (t.value.startsWith('@@') && t.value.length > 3) {
+          hits.push({ rule: 'sqli.system-variable', score: 0.6, start: t.start, end: t.end });
+        }
+        break;
+      case 'num':
+        if (t.value.startsWith('0x') && t.value.length >= 18 && hexHidesSql(t.value.slice(2))) {
+          hits.push({ rule: 'sqli.hex-encoded', score: 0.8, start: t.start, end: t.end });
+        }
+        break;
+      case 'comment':
+        if (t.value.includes('sp_password')) hits.push({ rule: 'sqli.comment', score: 0.75, start: t.start, end: t.end });
         break;
       case 'logic': {
         const score = expressionScore(tokens, i + 1);
         const target = tokens[skipPrefix(tokens, i + 1)];
         // Outside a closed string, only literal comparisons and SQL functions count; prose has "x or y = z".
-        if (score >= 0.9 || (score >= 0.8 && isLiteral(target) && tokens[i + 2]?.type === 'comment')) {
-          hits.push({ rule: 'sqli.tautology', score: Math.min(score, 0.9), start: t.start, end: tokens[i + 4]?.end ?? t.end });
+        const leading = i === 0;
+        const truncated = tokens[i + 2]?.type === 'comment';
+        if (score >= 0.85 || (score >= 0.8 && (leading || (isLiteral(target) && truncated)))) {
+          hits.push({ rule: 'sqli.tautology', score: Math.min(score, 0.9), start: t.start, end: endAhead(tokens, i, 4) });
         }
         break;
       }
@@ -694,10 +751,13 @@ function scanAfterQuote(tokens: readonly Token[], hits: Hit[]): void {
       if (t.strong === true) hit('sqli.quote-comment', 0.85, t.end);
       break;
     case 'logic':
-      hit('sqli.quote-logic', expressionScore(tokens, j + 1), tokens[j + 4]?.end ?? t.end);
+      hit('sqli.quote-logic', expressionScore(tokens, j + 1, true), endAhead(tokens, j, 4));
       break;
     case 'semi':
       if (next?.type === 'stmt') hit('sqli.stacked-query', 0.95, next.end);
+      else if ((next?.value === 'desc' || next?.value === 'describe' || next?.value === 'show') && tokens[j + 2] !== undefined) {
+        hit('sqli.stacked-query', 0.85, tokens[j + 2]!.end);
+      }
       else if (isKnownFunction(next)) hit('sqli.stacked-query', 0.85, next!.end);
       else if (next?.type === 'comment') hit('sqli.quote-comment', 0.8, next.end);
       break;
@@ -707,7 +767,10 @@ function scanAfterQuote(tokens: readonly Token[], hits: Hit[]): void {
       else if (next?.type === 'lparen' && (tokens[j + 2]?.value === 'select' || isKnownFunction(tokens[j + 2]))) {
         hit('sqli.quote-expression', 0.85, tokens[j + 2]!.end);
       } else if (t.type === 'cmp' && isLiteral(next) && tokens[j + 2]?.type === 'logic') {
-        hit('sqli.quote-logic', expressionScore(tokens, j + 3), tokens[j + 3]!.end);
+        hit('sqli.quote-logic', expressionScore(tokens, j + 3, true), tokens[j + 3]!.end);
+      } else if (j === 1 && tokens[0]!.value === '' && next?.type === 'str' && next.value.length === 1 && tokens.length === 3) {
+        // `'-'`, `'*'`, `'&'`: the classic probe of an unescaped quote.
+        hit('sqli.quote-probe', 0.7, next.end);
       }
       break;
     case 'kw':
@@ -721,10 +784,16 @@ function scanAfterQuote(tokens: readonly Token[], hits: Hit[]): void {
       break;
     case 'stmt':
       if (t.value === 'select' && next !== undefined) hit('sqli.quote-clause', 0.85, next.end);
+      else if (next !== undefined && (next.type === 'word' || next.type === 'kw')) hit('sqli.quote-statement', 0.8, next.end);
       break;
     default:
       break;
   }
+}
+
+// The end of the token `ahead` positions after `i`, or of the last token.
+function endAhead(tokens: readonly Token[], i: number, ahead: number): number {
+  return tokens[Math.min(i + ahead, tokens.length - 1)]!.end;
 }
 
 function best(hits: readonly Hit[]): Hit | null {
@@ -735,7 +804,8 @@ function best(hits: readonly Hit[]): Hit | null {
 
 /** Detect SQL injection in the canonical view of a value. */
 export function detectSqli(input: Inspection): Detection | null {
-  const text = input.text;
+  // `\x27` and `\x22` are quotes to every layer that unescapes strings.
+  const text = input.text.indexOf('\\x2') === -1 ? input.text : input.text.replace(/\\x27/g, "'").replace(/\\x22/g, '"');
   const hits: Hit[] = [];
   for (const quote of ['', "'", '"'] as const) {
     const tokens = tokenize(text, quote);

@@ -202,10 +202,14 @@ export function detectSsrf(input: Inspection): Detection | null {
   const text = input.text;
   const configured = input.internalHosts;
   let from = 0;
-  for (let guard = 0; guard < 256; guard++) {
-    const sep = text.indexOf(':/', from);
+  let urls = 0;
+  while (urls < 256) {
+    const sep = text.indexOf(':', from);
     if (sep === -1) break;
-    from = sep + 2;
+    from = sep + 1;
+    // WHATWG URL parsing treats `\` like `/` after special schemes: `http:\\127.0.0.1`.
+    if (text[sep + 1] !== '/' && text[sep + 1] !== '\\') continue;
+    urls += 1;
     // The scheme: letters right before the colon.
     let s = sep;
     while (s > 0 && s > sep - 16 && /[a-z0-9+.-]/.test(text[s - 1]!)) s -= 1;

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import { assertClean, assertDetected } from './helpers.ts';
+
+test('xss: script-capable tags and event handlers', () => {
+  assertDetected('xss', [
+    '<script>alert(1)</script>',
+    '<ScRiPt SRC=//x.example/a.js>',
+    '<img src=x onerror=alert(1)>',
+    '<svg/onload=alert(1)>',
+    '<body onload="alert(1)">',
+    '<x onxxx=alert(1) ',
+    '<iframe src="https://evil.example">',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<div style="width: expression(alert(1))">',
+    '</script><script>alert(1)</script>',
+    '</title><img src=x onerror=alert(1)>',
+  ]);
+});
+
+test('xss: encoded and obfuscated markup', () => {
+  assertDetected('xss', [
+    '%3Cscript%3Ealert(1)%3C%2Fscript%3E',
+    '&lt;img src=x onerror=alert(1)&gt;',
+    '＜script＞alert(1)＜/script＞',
+    '%253Csvg%2520onload%253Dalert(1)%253E',
+  ]);
+});
+
+test('xss: attribute breakouts and script sinks without a tag', () => {
+  assertDetected('xss', [
+    '" onmouseover=alert(1) x="',
+    "' onfocus='alert(1)' autofocus='",
+    '"autofocus/onfocus=alert(1)//',
+    "'-alert(1)-'",
+    '";alert(document.cookie);//',
+    'javascript:alert(1)',
+    'alert`1`',
+    'alert&lpar;1&rpar;',
+    'top["al"+"ert"](1)',
+    'al\\u0065rt(1)',
+    '[1].find(alert)',
+  ]);
+});
+
+test('xss: harmless markup and prose stay clean', () => {
+  assertClean([
+    '<p>Handmade <em>ceramic</em> mug</p>',
+    '<b>Sale</b>',
+    '<a href="https://example.com/help">help</a>',
+    'The manual says: press <Enter> to continue',
+    'lol ;) xD <3',
+    'I have a 2>1 chance of winning',
+    'The script tag goes in the head section',
+    'javascript tutorial for beginners',
+    'JavaScript: the good parts',
+    'alert box colors in CSS',
+    'onload vs DOMContentLoaded',
+    '<b>Only online=true</b>',
+    'a <= b and c >= d',
+    'regular expression (regex) help',
+  ]);
+});
