@@ -1,5 +1,5 @@
-import { lstatSync, readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { extname, join, relative } from 'node:path';
 import { fileOracle, gitOracle, gitTopLevel, type IgnoreOracle } from './gitignore.ts';
 
 /** Extensions of files that are binary by construction: skipped without reading. */
@@ -91,7 +91,15 @@ export function listFiles(root: string, opts: WalkOptions): Listing {
     return { files, skipped };
   }
   let oracle: IgnoreOracle | null = null;
-  if (opts.gitignore) oracle = gitTopLevel(root) !== null ? gitOracle(root) : fileOracle(root);
+  if (opts.gitignore) {
+    const top = gitTopLevel(root);
+    if (top === null) oracle = fileOracle(root);
+    // A directory named explicitly is scanned even if ignored (a built bundle in dist/ usually is);
+    // rules still apply below it only when the directory itself is not ignored.
+    else if (!gitOracle(top).ignored([{ rel: relative(top, realpathSync(root)), isDir: true }]).size) {
+      oracle = gitOracle(root);
+    }
+  }
   let level: string[] = [''];
   let visited = 0;
   while (level.length > 0) {

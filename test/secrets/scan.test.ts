@@ -87,6 +87,18 @@ test('inside a git work tree, git check-ignore decides (including nested .gitign
   assert.deepEqual(summary(root), ['pkg/visible.txt:1:4 npm-token']);
 });
 
+test('an ignored directory named explicitly (a built bundle in dist/) is scanned', () => {
+  const k = generateKeys();
+  const root = tree({
+    '.gitignore': 'dist/\n',
+    'dist/app.js': `var k="${k.stripe}";`,
+    'src/a.ts': 'export {};\n',
+  });
+  execFileSync('git', ['init', '-q'], { cwd: root });
+  assert.deepEqual(summary(root), []);
+  assert.deepEqual(summary(root, { paths: ['dist'] }), ['dist/app.js:1:8 stripe-secret-key']);
+});
+
 test('binary files and files over the size cap are skipped and listed as skipped', () => {
   const k = generateKeys();
   const binary = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0]), Buffer.from(`"${k.stripe}"`)]);
