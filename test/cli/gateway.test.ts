@@ -120,8 +120,10 @@ describe('rampart CLI', () => {
       await still.body.dump();
 
       up.handler = (_req, res) => setTimeout(() => res.end('finished'), 400);
+      const seenBefore = up.seen.length;
       const inFlight = request(`${url}/v1/health`);
-      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 500 && up.seen.length === seenBefore; i++)
+        await new Promise((r) => setTimeout(r, 10));
       p.child.kill('SIGTERM');
       const res = await inFlight;
       assert.equal(await res.body.text(), 'finished');

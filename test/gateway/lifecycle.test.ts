@@ -7,13 +7,19 @@ import { loadConfig } from '../../src/config/load.ts';
 import { compilePlan } from '../../src/gateway/plan.ts';
 import { startTestGateway, startUpstream, TEST_OPENAPI } from '../helpers/gateway.ts';
 
+/** Wait until a condition holds (the request reached the upstream), at most 5 s. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(cond(), 'condition not reached in 5 s');
+}
+
 describe('gateway lifecycle', () => {
   test('close() lets in-flight requests finish, refuses new connections, then resolves drained', async () => {
     const up = await startUpstream();
     up.handler = (_req, res) => setTimeout(() => res.end('slow but done'), 300);
     const gw = await startTestGateway({ upstreamUrl: up.url });
     const inFlight = request(`${gw.url}/v1/health`);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => up.seen.length === 1);
     const closing = gw.gateway.close(5000);
     await new Promise((r) => setTimeout(r, 20));
     await assert.rejects(request(`${gw.url}/v1/health`, { headersTimeout: 500 }));
@@ -31,7 +37,7 @@ describe('gateway lifecycle', () => {
     };
     const gw = await startTestGateway({ upstreamUrl: up.url });
     const stuck = request(`${gw.url}/v1/health`).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => up.seen.length === 1);
     assert.deepEqual(await gw.gateway.close(200), { drained: false });
     await stuck;
     await up.close();
