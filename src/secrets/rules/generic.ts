@@ -96,6 +96,8 @@ const NOT_A_SECRET_NAME =
   /(?:id|ids|name|names|type|file|path|url|uri|length|size|field|header|param|hint|label|prompt|regex|pattern|endpoint|version)$/i;
 /** Prefixes whose own rule verifies a checksum: a failed checksum must not resurface as generic. */
 const CHECKSUMMED = /^(?:gh[pousr]_|npm_|rk_(?:live|test)_)/;
+/** Letters-only words joined by separators (`user-name`, `auth.list`): names, not secrets. */
+const SEPARATED_WORDS = /^[A-Za-z]{1,40}(?:[-_.][A-Za-z]{1,40}){1,20}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEX_DIGEST = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
 const IDENTIFIER_PATH = /^[A-Za-z_$][A-Za-z0-9_$]{0,100}(?:\.[A-Za-z_$][A-Za-z0-9_$]{0,100}){0,20}$/;
@@ -174,7 +176,7 @@ function judge(
   if (value.includes(' ') || isPlaceholder(value) || CHECKSUMMED.test(value)) return false;
   if (/^(?:https?:|\/|\.\/|\.\.\/|~\/)/.test(value)) return false;
   if (unquoted && IDENTIFIER_PATH.test(value) && (value.includes('.') || !/[0-9]/.test(value))) return false;
-  if (CREDENTIAL_WORDS.test(value) || looksLikeWords(value)) return false;
+  if (CREDENTIAL_WORDS.test(value) || looksLikeWords(value) || SEPARATED_WORDS.test(value)) return false;
   if (!/[0-9]/.test(value) && separators(value) >= 2) return false;
   const entropy = shannonEntropy(value);
   const classes = charClassCount(value);
