@@ -1,13 +1,22 @@
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
 import { type Command, type CommandIO, EXIT } from './command.ts';
+import { auditCommand } from './audit.ts';
 import { demoCommand } from './demo.ts';
 import { gatewayCommand } from './gateway.ts';
 import { keysCommand } from './keys.ts';
+import { secretsCommand } from './secrets.ts';
 import { validateConfigCommand } from './validate-config.ts';
 
 /** Every `rampart` command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [gatewayCommand, validateConfigCommand, demoCommand, keysCommand];
+export const COMMANDS: readonly Command[] = [
+  gatewayCommand,
+  validateConfigCommand,
+  keysCommand,
+  auditCommand,
+  secretsCommand,
+  demoCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -44,7 +44,7 @@ describe('rampart CLI', () => {
     const top = await cli(['--help']);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Commands:[\s\S]*gateway[\s\S]*validate-config[\s\S]*demo/);
-    for (const c of ['gateway', 'validate-config', 'demo']) {
+    for (const c of ['gateway', 'validate-config', 'keys', 'audit', 'secrets', 'demo']) {
       const h = await cli([c, '--help']);
       assert.equal(h.code, 0, c);
       assert.match(h.stdout, /Usage: rampart/);
