@@ -1,7 +1,7 @@
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
-import { type Command, type CommandIO, EXIT } from './command.ts';
 import { auditCommand } from './audit.ts';
+import { type Command, type CommandIO, EXIT } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { gatewayCommand } from './gateway.ts';
 import { keysCommand } from './keys.ts';
