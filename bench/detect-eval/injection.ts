@@ -8,8 +8,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { detectInjection, INJECTION_KINDS } from '../../src/detect/injection/index.ts';
 import type { InjectionKind } from '../../src/detect/injection/index.ts';
+import { detectInjection, INJECTION_KINDS } from '../../src/detect/injection/index.ts';
 
 const corpusUrl = new URL('../../../shared/corpus/', import.meta.url);
 const corpus = fileURLToPath(corpusUrl);
@@ -38,7 +38,9 @@ interface Row {
 const rows: Row[] = [];
 const all: string[] = [];
 const misses: string[] = [];
-for (const file of readdirSync(`${corpus}attacks`).filter((f) => f.endsWith('.txt')).sort()) {
+for (const file of readdirSync(`${corpus}attacks`)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()) {
   const name = file.slice(0, -4);
   const payloads = lines(`${corpus}attacks/${file}`);
   all.push(...payloads);
@@ -84,7 +86,9 @@ let totalAny = 0;
 for (const r of rows) {
   total += r.total;
   totalAny += r.any;
-  out.push(`| ${r.name} | ${r.total} | ${pct(r.any, r.total)} | ${r.same === null ? '-' : pct(r.same, r.total)} |`);
+  out.push(
+    `| ${r.name} | ${r.total} | ${pct(r.any, r.total)} | ${r.same === null ? '-' : pct(r.same, r.total)} |`,
+  );
 }
 out.push(`| **all attacks** | ${total} | ${pct(totalAny, total)} | |`);
 out.push('');

@@ -196,8 +196,10 @@ export function decodeHtmlEntities(input: string): string {
   if (input.indexOf('&') === -1) return input;
   return input.replace(ENTITY, (whole, hex?: string, dec?: string, name?: string, semi?: string) => {
     // Long zero-padded numbers are an evasion; parse only the significant digits.
-    if (hex !== undefined) return codePointText(Number.parseInt(hex.replace(/^0+/, '').slice(0, 8) || '0', 16));
-    if (dec !== undefined) return codePointText(Number.parseInt(dec.replace(/^0+/, '').slice(0, 9) || '0', 10));
+    if (hex !== undefined)
+      return codePointText(Number.parseInt(hex.replace(/^0+/, '').slice(0, 8) || '0', 16));
+    if (dec !== undefined)
+      return codePointText(Number.parseInt(dec.replace(/^0+/, '').slice(0, 9) || '0', 10));
     const key = (name ?? '').toLowerCase();
     const value = NAMED_ENTITIES.get(key);
     if (value === undefined) return whole;

@@ -168,7 +168,10 @@ const WEAK_COMMANDS: ReadonlySet<string> = new Set([
 
 // Commands recognised by their sub-command: `net user`, `netsh firewall`, `reg add`.
 const SUBCOMMANDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['net', new Set(['user', 'view', 'localgroup', 'share', 'use', 'start', 'stop', 'group', 'accounts', 'session'])],
+  [
+    'net',
+    new Set(['user', 'view', 'localgroup', 'share', 'use', 'start', 'stop', 'group', 'accounts', 'session']),
+  ],
   ['netsh', new Set(['firewall', 'advfirewall', 'interface', 'wlan', 'winhttp'])],
   ['reg', new Set(['add', 'query', 'delete', 'save', 'export', 'import'])],
 ]);
@@ -222,18 +225,18 @@ interface CommandHit {
 
 /** Read the command word at `k` (after spaces), without its path and `.exe`. */
 function commandAt(text: string, k: number): CommandHit | null {
-  while (k < text.length && (text[k] === ' ' || text[k] === '\t' || text[k] === '{' || text[k] === '(')) k += 1;
+  while (k < text.length && (text[k] === ' ' || text[k] === '\t' || text[k] === '{' || text[k] === '('))
+    k += 1;
   const start = k;
   let j = k;
-  while (j < text.length && j - k < 128 && isCommandChar(text.charCodeAt(j))) j += 1;
-  if (j === start) return null;
-  let token = text.slice(start, j);
-  // A literal `\n` or `\r` (as written in logs and payload lists) ends the word.
-  const escaped = /\\[nr](?![a-z])/.exec(token);
-  if (escaped !== null) {
-    token = token.slice(0, escaped.index);
-    j = start + escaped.index;
+  while (j < text.length && j - k < 128 && isCommandChar(text.charCodeAt(j))) {
+    // A literal `\n` or `\r` (as written in logs and payload lists) ends the word.
+    if (text[j] === '\\' && (text[j + 1] === 'n' || text[j + 1] === 'r') && !/[a-z]/.test(text[j + 2] ?? ''))
+      break;
+    j += 1;
   }
+  if (j === start) return null;
+  const token = text.slice(start, j);
   const slash = Math.max(token.lastIndexOf('/'), token.lastIndexOf('\\'));
   let name = slash === -1 ? token : token.slice(slash + 1);
   if (name.endsWith('.exe')) name = name.slice(0, -4);
@@ -247,7 +250,8 @@ function judge(text: string, sepStart: number, after: number, kind: Separator): 
   const cmd = commandAt(text, after);
   if (cmd === null) return null;
   if (!endsCommand(text, cmd.end)) return null;
-  const frag = (score: number): Detection => detection('cmdi', 'cmdi.separator-command', score, text, sepStart, cmd.end + 24);
+  const frag = (score: number): Detection =>
+    detection('cmdi', 'cmdi.separator-command', score, text, sepStart, cmd.end + 24);
   const rest = text.slice(cmd.end, cmd.end + 4).trimStart();
   const tailIsShell = cmd.end >= text.length || rest === '' || /^[;|&`)]/.test(rest);
   if (hasSubcommand(text, cmd)) return frag(0.85);
@@ -258,7 +262,11 @@ function judge(text: string, sepStart: number, after: number, kind: Separator): 
   if (STRONG_COMMANDS.has(cmd.name) && cmd.name.length > 1) {
     if (kind === 'strong') return frag(0.9);
     // After a lone `&`, even unambiguous names need a shell-looking tail or the end.
-    if (cmd.end >= text.length || shellArgumentAt(text, cmd.end) || /^\s*[;|&]/.test(text.slice(cmd.end, cmd.end + 4))) {
+    if (
+      cmd.end >= text.length ||
+      shellArgumentAt(text, cmd.end) ||
+      /^\s*[;|&]/.test(text.slice(cmd.end, cmd.end + 4))
+    ) {
       return frag(0.85);
     }
     return null;
@@ -354,7 +362,8 @@ function isCommandLine(text: string, lead: CommandHit): boolean {
 
 const IFS = /\$\{?ifs\b/;
 const SHELLSHOCK = /\(\)\s*\{\s*:?\s*;?\s*\}\s*;/;
-const CODE_EXEC = /(?:^|[^\w.])(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|phpinfo|phpversion|assert)\s*\(\s*(?:['"$`)]|\/)/;
+const CODE_EXEC =
+  /(?:^|[^\w.])(?:system|exec|passthru|shell_exec|popen|proc_open|pcntl_exec|phpinfo|phpversion|assert)\s*\(\s*(?:['"$`)]|\/)/;
 const PHP_INPUT = /\$_(?:get|post|request|cookie|server|files)\s*\[/;
 const SSI = /<!--\s*#\s*(?:exec|include|echo|config|set)\b/;
 
@@ -362,27 +371,36 @@ const SSI = /<!--\s*#\s*(?:exec|include|echo|config|set)\b/;
 export function detectCmdi(input: Inspection): Detection | null {
   const text = input.text;
   const shock = SHELLSHOCK.exec(text);
-  if (shock !== null) return detection('cmdi', 'cmdi.shellshock', 0.95, text, shock.index, shock.index + shock[0].length);
+  if (shock !== null)
+    return detection('cmdi', 'cmdi.shellshock', 0.95, text, shock.index, shock.index + shock[0].length);
   const ifs = IFS.exec(text);
   if (ifs !== null) return detection('cmdi', 'cmdi.ifs', 0.9, text, ifs.index, ifs.index + 16);
   const php = text.indexOf('<?php');
   if (php !== -1) return detection('cmdi', 'cmdi.php-code', 0.9, text, php, php + 32);
   const ssi = SSI.exec(text);
-  if (ssi !== null) return detection('cmdi', 'cmdi.server-side-include', 0.9, text, ssi.index, ssi.index + 40);
+  if (ssi !== null)
+    return detection('cmdi', 'cmdi.server-side-include', 0.9, text, ssi.index, ssi.index + 40);
   const phpInput = PHP_INPUT.exec(text);
-  if (phpInput !== null) return detection('cmdi', 'cmdi.php-code', 0.8, text, phpInput.index, phpInput.index + 32);
+  if (phpInput !== null)
+    return detection('cmdi', 'cmdi.php-code', 0.8, text, phpInput.index, phpInput.index + 32);
   const exec = CODE_EXEC.exec(text);
-  if (exec !== null) return detection('cmdi', 'cmdi.code-exec', 0.85, text, exec.index, exec.index + exec[0].length + 16);
+  if (exec !== null)
+    return detection('cmdi', 'cmdi.code-exec', 0.85, text, exec.index, exec.index + exec[0].length + 16);
   const sep = scanSeparators(text);
   if (sep !== null) return sep;
   const lead = commandAt(text, 0);
   if (lead === null || !endsCommand(text, lead.end)) return null;
-  const frag = (score: number): Detection => detection('cmdi', 'cmdi.leading-command', score, text, lead.start, lead.end + 24);
+  const frag = (score: number): Detection =>
+    detection('cmdi', 'cmdi.leading-command', score, text, lead.start, lead.end + 24);
   const rest = text.slice(lead.end).trim();
   if (rest === '' && BARE_COMMANDS.has(lead.name)) return frag(0.7);
   if (hasSubcommand(text, lead)) return frag(0.8);
   if (LEADING_COMMANDS.has(lead.name) && (rest === '' || shellArgumentAt(text, lead.end))) return frag(0.75);
-  if ((STRONG_COMMANDS.has(lead.name) || WEAK_COMMANDS.has(lead.name)) && rest !== '' && isCommandLine(text, lead)) {
+  if (
+    (STRONG_COMMANDS.has(lead.name) || WEAK_COMMANDS.has(lead.name)) &&
+    rest !== '' &&
+    isCommandLine(text, lead)
+  ) {
     return frag(0.7);
   }
   return null;

@@ -11,11 +11,11 @@ import { detectSqli } from './sqli.ts';
 import { detectSsrf } from './ssrf.ts';
 import { detectSsti } from './ssti.ts';
 import { detectTraversal } from './traversal.ts';
-import type { DetectOptions, Detection, Detector, InjectionKind, Inspection } from './types.ts';
+import type { Detection, DetectOptions, Detector, InjectionKind, Inspection } from './types.ts';
 import { detectXss } from './xss.ts';
 import { detectXxe } from './xxe.ts';
 
-export type { DetectOptions, Detection, InjectionKind } from './types.ts';
+export type { Detection, DetectOptions, InjectionKind } from './types.ts';
 export { detectNoSqlKey };
 
 /** Every kind, in the order the detectors run (the cheapest and most specific first). */

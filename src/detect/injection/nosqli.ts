@@ -83,7 +83,8 @@ export function detectNoSqli(input: Inspection): Detection | null {
   }
   if (text.indexOf('.') !== -1) {
     const m = THIS_FIELD.exec(text) ?? DB_CALL.exec(text);
-    if (m !== null) return detection('nosqli', 'nosqli.javascript', 0.85, text, m.index, m.index + m[0].length);
+    if (m !== null)
+      return detection('nosqli', 'nosqli.javascript', 0.85, text, m.index, m.index + m[0].length);
   }
   if (text.indexOf('==') !== -1) {
     const m = JS_TAUTOLOGY.exec(text);
@@ -103,7 +104,8 @@ export function detectNoSqlKey(key: string): Detection | null {
   const k = key.length > 256 ? key.slice(0, 256).toLowerCase() : key.toLowerCase();
   if (k.startsWith('$')) {
     const op = operatorAt(k, 0);
-    if (op !== null && op.end === k.length) return detection('nosqli', 'nosqli.operator-key', 0.95, k, 0, k.length);
+    if (op !== null && op.end === k.length)
+      return detection('nosqli', 'nosqli.operator-key', 0.95, k, 0, k.length);
   }
   let from = 0;
   for (let guard = 0; guard < 64; guard++) {
@@ -111,7 +113,8 @@ export function detectNoSqlKey(key: string): Detection | null {
     if (open === -1) return null;
     from = open + 2;
     const op = operatorAt(k, open + 1);
-    if (op !== null && k[op.end] === ']') return detection('nosqli', 'nosqli.operator-key', 0.95, k, open, op.end + 1);
+    if (op !== null && k[op.end] === ']')
+      return detection('nosqli', 'nosqli.operator-key', 0.95, k, open, op.end + 1);
   }
   return null;
 }

@@ -36,11 +36,20 @@ interface Token {
   readonly start: number;
   readonly end: number;
   /** For comments: a terminator SQL engines honour right here (`#`, `/*`, `--` + space/end). */
-  readonly strong?: boolean;
+  readonly strong: boolean;
 }
 
 const LOGIC_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'xor']);
-const CMP_WORDS: ReadonlySet<string> = new Set(['like', 'rlike', 'regexp', 'is', 'in', 'between', 'sounds', 'glob']);
+const CMP_WORDS: ReadonlySet<string> = new Set([
+  'like',
+  'rlike',
+  'regexp',
+  'is',
+  'in',
+  'between',
+  'sounds',
+  'glob',
+]);
 const STATEMENTS: ReadonlySet<string> = new Set([
   'select',
   'insert',
@@ -250,7 +259,30 @@ function stringEnd(text: string, i: number, quote: string): number {
 
 const OPERATORS3: readonly string[] = ['<=>'];
 const OPERATORS2: readonly string[] = ['<>', '!=', '<=', '>=', ':=', '||', '&&', '==', '!<', '!>'];
-const CMP_OPERATORS: ReadonlySet<string> = new Set(['=', '==', '<>', '!=', '<', '>', '<=', '>=', '<=>', '!<', '!>']);
+const CMP_OPERATORS: ReadonlySet<string> = new Set([
+  '=',
+  '==',
+  '<>',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '<=>',
+  '!<',
+  '!>',
+]);
+
+const OPERATOR_CHARS: ReadonlySet<string> = new Set('=<>!+-*/%&|^~:');
+
+function operatorAt(text: string, i: number): string {
+  const three = text.slice(i, i + 3);
+  if (OPERATORS3.includes(three)) return three;
+  const two = text.slice(i, i + 2);
+  if (OPERATORS2.includes(two)) return two;
+  const c = text[i]!;
+  return c === ':' ? '' : c;
+}
 
 /**
  * Tokenize `text` as SQL. With `quote`, the text up to and including the first `quote` is the
@@ -263,15 +295,18 @@ function tokenize(text: string, quote: '' | "'" | '"'): Token[] | null {
   if (quote !== '') {
     const q = text.indexOf(quote);
     if (q === -1) return null;
-    tokens.push({ type: 'str', value: text.slice(0, q), start: 0, end: q + 1 });
+    tokens.push({ type: 'str', value: text.slice(0, q), start: 0, end: q + 1, strong: false });
     i = q + 1;
   }
-  const push = (type: TokenType, start: number, end: number, strong?: boolean): void => {
-    tokens.push(
-      strong === undefined
-        ? { type, value: text.slice(start, end), start, end }
-        : { type, value: text.slice(start, end), start, end, strong },
-    );
+  // One object shape for every token keeps the scan monomorphic.
+  const push = (type: TokenType, start: number, end: number, strong = false): void => {
+    tokens.push({
+      type,
+      value: end - start === 1 ? text[start]! : text.slice(start, end),
+      start,
+      end,
+      strong,
+    });
   };
   while (i < n) {
     const code = text.charCodeAt(i);
@@ -301,7 +336,10 @@ function tokenize(text: string, quote: '' | "'" | '"'): Token[] | null {
         while (j < n && isIdentChar(text.charCodeAt(j)) && text.charCodeAt(j) < 128) j += 1;
       } else {
         while (j < n && (isDigit(text.charCodeAt(j)) || text[j] === '.')) j += 1;
-        if (text[j] === 'e' && (isDigit(text.charCodeAt(j + 1)) || text[j + 1] === '+' || text[j + 1] === '-')) {
+        if (
+          text[j] === 'e' &&
+          (isDigit(text.charCodeAt(j + 1)) || text[j + 1] === '+' || text[j + 1] === '-')
+        ) {
           j += 2;
           while (j < n && isDigit(text.charCodeAt(j))) j += 1;
         }
@@ -380,17 +418,18 @@ function tokenize(text: string, quote: '' | "'" | '"'): Token[] | null {
       i += 1;
       continue;
     }
-    const three = text.slice(i, i + 3);
-    const two = text.slice(i, i + 2);
-    const op = OPERATORS3.includes(three) ? three : OPERATORS2.includes(two) ? two : '=<>!+-*/%&|^~'.includes(c) ? c : '';
+    const op = OPERATOR_CHARS.has(c) ? operatorAt(text, i) : '';
     if (op !== '') {
       const type: TokenType = CMP_OPERATORS.has(op) ? 'cmp' : op === '||' || op === '&&' ? 'logic' : 'op';
       push(type, i, i + op.length);
       i += op.length;
       continue;
     }
-    push('other', i, i + 1);
-    i += 1;
+    // Runs of other punctuation (`{{{`, `???`) are one token: rules only need the break.
+    let j = i + 1;
+    while (j < n && text[j] === c) j += 1;
+    push('other', i, j);
+    i = j;
   }
   classify(tokens);
   return tokens;
@@ -442,7 +481,11 @@ function skipPrefix(tokens: readonly Token[], k: number): number {
   while (guard < 16) {
     const t = tokens[k];
     if (t === undefined) break;
-    if (t.type === 'lparen' || t.type === 'not' || (t.type === 'op' && (t.value === '-' || t.value === '~' || t.value === '!'))) {
+    if (
+      t.type === 'lparen' ||
+      t.type === 'not' ||
+      (t.type === 'op' && (t.value === '-' || t.value === '~' || t.value === '!'))
+    ) {
       k += 1;
       guard += 1;
       continue;
@@ -505,17 +548,30 @@ function selectListScore(tokens: readonly Token[], k: number): number {
   let strong = false;
   for (let guard = 0; guard < 48; guard++) {
     const t = tokens[k];
-    if (t === undefined || t.type === 'semi' || t.type === 'comment' || t.type === 'union' || t.type === 'rparen') {
+    if (
+      t === undefined ||
+      t.type === 'semi' ||
+      t.type === 'comment' ||
+      t.type === 'union' ||
+      t.type === 'rparen'
+    ) {
       return elements > 0 && !expectOperand ? (strong ? 0.9 : 0.75) : 0;
     }
     if (t.type === 'kw' && t.value === 'into' && elements > 0) return 0.9;
     if (t.type === 'kw' && t.value === 'from') {
       const next = tokens[k + 1];
-      return elements > 0 && !expectOperand && next !== undefined && (next.type === 'word' || next.type === 'lparen')
+      return elements > 0 &&
+        !expectOperand &&
+        next !== undefined &&
+        (next.type === 'word' || next.type === 'lparen')
         ? 0.9
         : 0;
     }
-    if (t.type === 'kw' && (t.value === 'distinct' || t.value === 'top' || t.value === 'all') && elements === 0) {
+    if (
+      t.type === 'kw' &&
+      (t.value === 'distinct' || t.value === 'top' || t.value === 'all') &&
+      elements === 0
+    ) {
       k += 1;
       continue;
     }
@@ -585,18 +641,24 @@ function statementScore(tokens: readonly Token[], k: number): number {
     case 'select':
       return selectListScore(tokens, k + 1);
     case 'insert':
-      return a?.value === 'into' && b?.type === 'word' && (c?.type === 'lparen' || c?.value === 'values' || c?.value === 'select')
+      return a?.value === 'into' &&
+        b?.type === 'word' &&
+        (c?.type === 'lparen' || c?.value === 'values' || c?.value === 'select')
         ? 0.9
         : 0;
     case 'update':
-      return a?.type === 'word' && b?.value === 'set' && c?.type === 'word' && tokens[k + 4]?.type === 'cmp' ? 0.9 : 0;
+      return a?.type === 'word' && b?.value === 'set' && c?.type === 'word' && tokens[k + 4]?.type === 'cmp'
+        ? 0.9
+        : 0;
     case 'delete':
       return a?.value === 'from' && b?.type === 'word' && (isEnd(c) || c?.value === 'where') ? 0.9 : 0;
     case 'drop':
     case 'create':
     case 'alter':
     case 'truncate':
-      return a !== undefined && OBJECT_KINDS.has(a.value) && (b?.type === 'word' || b?.type === 'kw' || b?.type === 'func')
+      return a !== undefined &&
+        OBJECT_KINDS.has(a.value) &&
+        (b?.type === 'word' || b?.type === 'kw' || b?.type === 'func')
         ? 0.85
         : 0;
     case 'exec':
@@ -617,7 +679,17 @@ function statementScore(tokens: readonly Token[], k: number): number {
   }
 }
 
-const HEX_KEYWORDS: readonly string[] = ['select', 'union', 'waitfor', 'delay', 'sleep', 'exec', 'drop', 'insert', '@@version'];
+const HEX_KEYWORDS: readonly string[] = [
+  'select',
+  'union',
+  'waitfor',
+  'delay',
+  'sleep',
+  'exec',
+  'drop',
+  'insert',
+  '@@version',
+];
 
 /** A long hex literal that decodes (as ASCII or UTF-16LE) to SQL: `0x77616974666f72…`. */
 function hexHidesSql(hex: string): boolean {
@@ -639,7 +711,10 @@ function scanAnywhere(tokens: readonly Token[], hits: Hit[]): void {
     switch (t.type) {
       case 'union': {
         const a = next?.value === 'all' || next?.value === 'distinct' ? tokens[i + 2] : next;
-        if (a !== undefined && (a.value === 'select' || a.type === 'lparen' || a.value.startsWith('select'))) {
+        if (
+          a !== undefined &&
+          (a.value === 'select' || a.type === 'lparen' || a.value.startsWith('select'))
+        ) {
           hits.push({ rule: 'sqli.union-select', score: 0.95, start: t.start, end: a.end });
         }
         break;
@@ -667,9 +742,12 @@ function scanAnywhere(tokens: readonly Token[], hits: Hit[]): void {
         } else if ((t.value === 'char' || t.value === 'chr') && arg?.type === 'num') {
           // char(73)+char(78)… or char(110,46,101): building strings from codes.
           const close = tokens[i + 3];
-          const chained = close?.type === 'rparen' && (tokens[i + 4]?.value === '+' || tokens[i + 4]?.value === '||');
-          const list = close?.type === 'comma' && tokens[i + 4]?.type === 'num' && tokens[i + 5]?.type === 'comma';
-          if (chained || list) hits.push({ rule: 'sqli.char-encoding', score: 0.85, start: t.start, end: close!.end });
+          const chained =
+            close?.type === 'rparen' && (tokens[i + 4]?.value === '+' || tokens[i + 4]?.value === '||');
+          const list =
+            close?.type === 'comma' && tokens[i + 4]?.type === 'num' && tokens[i + 5]?.type === 'comma';
+          if (chained || list)
+            hits.push({ rule: 'sqli.char-encoding', score: 0.85, start: t.start, end: close!.end });
         } else if (t.value === 'convert' && arg?.value === 'int' && tokens[i + 3]?.type === 'comma') {
           hits.push({ rule: 'sqli.function', score: 0.85, start: t.start, end: tokens[i + 3]!.end });
         }
@@ -694,7 +772,8 @@ function scanAnywhere(tokens: readonly Token[], hits: Hit[]): void {
         }
         break;
       case 'var':
-        if (SYSTEM_VARIABLES.has(t.value)) hits.push({ rule: 'sqli.system-variable', score: 0.85, start: t.start, end: t.end });
+        if (SYSTEM_VARIABLES.has(t.value))
+          hits.push({ rule: 'sqli.system-variable', score: 0.85, start: t.start, end: t.end });
         else if (t.value.startsWith('@@') && t.value.length > 3) {
           hits.push({ rule: 'sqli.system-variable', score: 0.6, start: t.start, end: t.end });
         }
@@ -705,7 +784,8 @@ function scanAnywhere(tokens: readonly Token[], hits: Hit[]): void {
         }
         break;
       case 'comment':
-        if (t.value.includes('sp_password')) hits.push({ rule: 'sqli.comment', score: 0.75, start: t.start, end: t.end });
+        if (t.value.includes('sp_password'))
+          hits.push({ rule: 'sqli.comment', score: 0.75, start: t.start, end: t.end });
         break;
       case 'logic': {
         const score = expressionScore(tokens, i + 1);
@@ -714,18 +794,29 @@ function scanAnywhere(tokens: readonly Token[], hits: Hit[]): void {
         const leading = i === 0;
         const truncated = tokens[i + 2]?.type === 'comment';
         if (score >= 0.85 || (score >= 0.8 && (leading || (isLiteral(target) && truncated)))) {
-          hits.push({ rule: 'sqli.tautology', score: Math.min(score, 0.9), start: t.start, end: endAhead(tokens, i, 4) });
+          hits.push({
+            rule: 'sqli.tautology',
+            score: Math.min(score, 0.9),
+            start: t.start,
+            end: endAhead(tokens, i, 4),
+          });
         }
         break;
       }
       case 'stmt': {
         const prev = tokens[i - 1];
-        const boundary = prev === undefined || prev.type === 'semi' || prev.type === 'rparen' || prev.type === 'lparen';
+        const boundary =
+          prev === undefined || prev.type === 'semi' || prev.type === 'rparen' || prev.type === 'lparen';
         const score = statementScore(tokens, i);
         if (score > 0) {
           const stacked = prev?.type === 'semi';
           const s = stacked ? Math.max(score, 0.9) : boundary ? score : score - 0.1;
-          hits.push({ rule: stacked ? 'sqli.stacked-query' : 'sqli.statement', score: s, start: t.start, end: next?.end ?? t.end });
+          hits.push({
+            rule: stacked ? 'sqli.stacked-query' : 'sqli.statement',
+            score: s,
+            start: t.start,
+            end: next?.end ?? t.end,
+          });
         }
         break;
       }
@@ -755,26 +846,41 @@ function scanAfterQuote(tokens: readonly Token[], hits: Hit[]): void {
       break;
     case 'semi':
       if (next?.type === 'stmt') hit('sqli.stacked-query', 0.95, next.end);
-      else if ((next?.value === 'desc' || next?.value === 'describe' || next?.value === 'show') && tokens[j + 2] !== undefined) {
+      else if (
+        (next?.value === 'desc' || next?.value === 'describe' || next?.value === 'show') &&
+        tokens[j + 2] !== undefined
+      ) {
         hit('sqli.stacked-query', 0.85, tokens[j + 2]!.end);
-      }
-      else if (isKnownFunction(next)) hit('sqli.stacked-query', 0.85, next!.end);
+      } else if (isKnownFunction(next)) hit('sqli.stacked-query', 0.85, next!.end);
       else if (next?.type === 'comment') hit('sqli.quote-comment', 0.8, next.end);
       break;
     case 'op':
     case 'cmp':
       if (isKnownFunction(next)) hit('sqli.quote-expression', 0.85, next!.end);
-      else if (next?.type === 'lparen' && (tokens[j + 2]?.value === 'select' || isKnownFunction(tokens[j + 2]))) {
+      else if (
+        next?.type === 'lparen' &&
+        (tokens[j + 2]?.value === 'select' || isKnownFunction(tokens[j + 2]))
+      ) {
         hit('sqli.quote-expression', 0.85, tokens[j + 2]!.end);
       } else if (t.type === 'cmp' && isLiteral(next) && tokens[j + 2]?.type === 'logic') {
         hit('sqli.quote-logic', expressionScore(tokens, j + 3, true), tokens[j + 3]!.end);
-      } else if (j === 1 && tokens[0]!.value === '' && next?.type === 'str' && next.value.length === 1 && tokens.length === 3) {
+      } else if (
+        j === 1 &&
+        tokens[0]!.value === '' &&
+        next?.type === 'str' &&
+        next.value.length === 1 &&
+        tokens.length === 3
+      ) {
         // `'-'`, `'*'`, `'&'`: the classic probe of an unescaped quote.
         hit('sqli.quote-probe', 0.7, next.end);
       }
       break;
     case 'kw':
-      if ((t.value === 'order' || t.value === 'group') && next?.value === 'by' && tokens[j + 2] !== undefined) {
+      if (
+        (t.value === 'order' || t.value === 'group') &&
+        next?.value === 'by' &&
+        tokens[j + 2] !== undefined
+      ) {
         hit('sqli.quote-clause', 0.85, tokens[j + 2]!.end);
       } else if ((t.value === 'having' || t.value === 'where') && expressionScore(tokens, j + 1) >= 0.8) {
         hit('sqli.quote-clause', 0.85, next!.end);
@@ -784,7 +890,8 @@ function scanAfterQuote(tokens: readonly Token[], hits: Hit[]): void {
       break;
     case 'stmt':
       if (t.value === 'select' && next !== undefined) hit('sqli.quote-clause', 0.85, next.end);
-      else if (next !== undefined && (next.type === 'word' || next.type === 'kw')) hit('sqli.quote-statement', 0.8, next.end);
+      else if (next !== undefined && (next.type === 'word' || next.type === 'kw'))
+        hit('sqli.quote-statement', 0.8, next.end);
       break;
     default:
       break;
@@ -805,7 +912,8 @@ function best(hits: readonly Hit[]): Hit | null {
 /** Detect SQL injection in the canonical view of a value. */
 export function detectSqli(input: Inspection): Detection | null {
   // `\x27` and `\x22` are quotes to every layer that unescapes strings.
-  const text = input.text.indexOf('\\x2') === -1 ? input.text : input.text.replace(/\\x27/g, "'").replace(/\\x22/g, '"');
+  const text =
+    input.text.indexOf('\\x2') === -1 ? input.text : input.text.replace(/\\x27/g, "'").replace(/\\x22/g, '"');
   const hits: Hit[] = [];
   for (const quote of ['', "'", '"'] as const) {
     const tokens = tokenize(text, quote);

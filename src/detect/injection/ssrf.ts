@@ -35,7 +35,15 @@ const INTERNAL_SUFFIXES: readonly string[] = [
 ];
 // Wildcard DNS services: `10.0.0.1.nip.io` resolves to 10.0.0.1.
 const WILDCARD_DNS: readonly string[] = ['.nip.io', '.sslip.io', '.xip.io', '.traefik.me', '.localtest.me'];
-const RISKY_SCHEMES: ReadonlySet<string> = new Set(['gopher', 'dict', 'file', 'ldap', 'tftp', 'jar', 'netdoc']);
+const RISKY_SCHEMES: ReadonlySet<string> = new Set([
+  'gopher',
+  'dict',
+  'file',
+  'ldap',
+  'tftp',
+  'jar',
+  'netdoc',
+]);
 
 /** Parse an IPv4 address the way inet_aton does (1 to 4 parts, decimal, octal or hex). */
 export function parseIpv4Loose(host: string): number | null {
@@ -170,7 +178,9 @@ function classifyHost(rawHost: string, internalHosts: readonly string[], loose: 
   if (loose || strictQuad) {
     const v4 = parseIpv4Loose(host);
     if (v4 !== null && isInternalIpv4(v4)) {
-      return v4 === 0xa9fea9fe || v4 === 0xa9feaa02 || v4 === 0x646464c8 ? 'ssrf.metadata' : 'ssrf.internal-ip';
+      return v4 === 0xa9fea9fe || v4 === 0xa9feaa02 || v4 === 0x646464c8
+        ? 'ssrf.metadata'
+        : 'ssrf.internal-ip';
     }
   }
   return null;

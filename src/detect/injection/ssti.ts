@@ -40,7 +40,13 @@ function codeScore(inner: string): number {
   // Mustache/Handlebars sections, partials, comments and raw output are not code.
   if (/^[#/^>!&]/.test(body) && /^[#/^>!&]\s*[a-z_][\w.-]*\s*$/.test(body)) return 0;
   if (body.includes('__')) return 0.95;
-  if (/\bt\s*\(\s*java\./.test(body) || body.includes('getclass') || body.includes('runtime') || body.includes('?new')) return 0.95;
+  if (
+    /\bt\s*\(\s*java\./.test(body) ||
+    body.includes('getclass') ||
+    body.includes('runtime') ||
+    body.includes('?new')
+  )
+    return 0.95;
   if (/[0-9)\]'"]\s*[-+*/%]\s*[0-9('"[]/.test(body)) return 0.9; // arithmetic: {{7*7}}, ${6*6}, {{3*'3'}}
   if (/[\w\])'"]\s*\(/.test(body) || body.includes('[')) return 0.85; // calls and indexing
   if (DANGEROUS_FILTERS.test(body)) return 0.85;
@@ -83,7 +89,8 @@ function scanDelimiter(text: string, d: Delimiter): Detection | null {
     if (d.rule === 'ssti.scriptlet') {
       // `<%= … %>` and `<% … %>`: any code at all.
       const body = inner.replace(/^[=-]/, '').trim();
-      if (body !== '' && /[\w.('"]/.test(body)) return detection('ssti', d.rule, 0.85, text, open, end + d.close.length);
+      if (body !== '' && /[\w.('"]/.test(body))
+        return detection('ssti', d.rule, 0.85, text, open, end + d.close.length);
     } else {
       const score = codeScore(inner);
       // `[[…]]` is also nested JSON arrays: only arithmetic or dunders count there.
@@ -99,7 +106,8 @@ function scanDelimiter(text: string, d: Delimiter): Detection | null {
   return null;
 }
 
-const DIRECTIVES = /[<[]#(?:assign|include|import|macro|function|list|if)\b|\{\/?php\}|\{\$smarty|\{\s*\$[a-z_][\w.]*\s*\}|freemarker\.template\.utility/;
+const DIRECTIVES =
+  /[<[]#(?:assign|include|import|macro|function|list|if)\b|\{\/?php\}|\{\$smarty|\{\s*\$[a-z_][\w.]*\s*\}|freemarker\.template\.utility/;
 
 /** Detect server-side template injection in the canonical view of a value. */
 export function detectSsti(input: Inspection): Detection | null {

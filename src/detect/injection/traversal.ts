@@ -117,6 +117,7 @@ export function detectTraversal(input: Inspection): Detection | null {
     return detection('traversal', 'traversal.sensitive-file', 0.85, text, at, at + sensitive.length + 16);
   }
   const drive = /(?:^|[^a-z0-9])[a-z]:\/+(?:windows|winnt|boot\.ini|inetpub)\/?[a-z0-9._]/.exec(path);
-  if (drive !== null) return detection('traversal', 'traversal.sensitive-file', 0.8, text, drive.index, drive.index + 40);
+  if (drive !== null)
+    return detection('traversal', 'traversal.sensitive-file', 0.8, text, drive.index, drive.index + 40);
   return null;
 }

@@ -1,7 +1,16 @@
 /** Shared types of the injection detectors (re-exported by index.ts). */
 
 /** The classes of injection the engine recognizes; `inject.<kind>` is the refusal code. */
-export type InjectionKind = 'sqli' | 'nosqli' | 'cmdi' | 'traversal' | 'ssrf' | 'xss' | 'xxe' | 'ldapi' | 'ssti';
+export type InjectionKind =
+  | 'sqli'
+  | 'nosqli'
+  | 'cmdi'
+  | 'traversal'
+  | 'ssrf'
+  | 'xss'
+  | 'xxe'
+  | 'ldapi'
+  | 'ssti';
 
 /** One finding: which class, which rule fired, how sure (0..1), and the matched text. */
 export interface Detection {

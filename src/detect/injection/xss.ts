@@ -35,9 +35,24 @@ const SCRIPT_TAGS: ReadonlySet<string> = new Set([
 ]);
 
 // Closing these from inside a value breaks out into markup.
-const BREAKOUT_TAGS: ReadonlySet<string> = new Set(['script', 'style', 'title', 'textarea', 'iframe', 'noscript', 'xmp']);
+const BREAKOUT_TAGS: ReadonlySet<string> = new Set([
+  'script',
+  'style',
+  'title',
+  'textarea',
+  'iframe',
+  'noscript',
+  'xmp',
+]);
 
-const SCRIPT_SCHEMES: readonly string[] = ['javascript:', 'vbscript:', 'livescript:', 'data:text/html', 'data:image/svg+xml', 'data:application/x-javascript'];
+const SCRIPT_SCHEMES: readonly string[] = [
+  'javascript:',
+  'vbscript:',
+  'livescript:',
+  'data:text/html',
+  'data:image/svg+xml',
+  'data:application/x-javascript',
+];
 
 function isLetter(c: string | undefined): boolean {
   return c !== undefined && c >= 'a' && c <= 'z';
@@ -54,7 +69,18 @@ function eventHandlerAt(text: string, at: number, limit: number): number {
 }
 
 function isAttributeSeparator(c: string | undefined): boolean {
-  return c === undefined || c === ' ' || c === '/' || c === '"' || c === "'" || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '`';
+  return (
+    c === undefined ||
+    c === ' ' ||
+    c === '/' ||
+    c === '"' ||
+    c === "'" ||
+    c === '\t' ||
+    c === '\n' ||
+    c === '\r' ||
+    c === '\f' ||
+    c === '`'
+  );
 }
 
 /** Remove whitespace and control characters, which browsers skip inside scheme names. */
@@ -106,36 +132,49 @@ function scanTags(text: string): Detection | null {
         if (eq !== -1) return detection('xss', 'xss.event-handler', 0.9, text, lt, eq + 24);
       }
     }
-    const region = compact(text.slice(k, end));
-    const url = scriptUrl(region);
-    if (url !== null) return detection('xss', 'xss.script-url', 0.9, text, lt, end + 1);
-    if (region.includes('expression(') || region.includes('-moz-binding') || region.includes('behavior:')) {
-      return detection('xss', 'xss.css-expression', 0.85, text, lt, end + 1);
+    const raw = text.slice(k, end);
+    // Script URLs need a colon and CSS expressions a colon or a parenthesis.
+    if (raw.indexOf(':') !== -1 || raw.indexOf('(') !== -1) {
+      const region = compact(raw);
+      if (scriptUrl(region) !== null) return detection('xss', 'xss.script-url', 0.9, text, lt, end + 1);
+      if (region.includes('expression(') || region.includes('-moz-binding') || region.includes('behavior:')) {
+        return detection('xss', 'xss.css-expression', 0.85, text, lt, end + 1);
+      }
     }
     if (SCRIPT_TAGS.has(local)) return detection('xss', 'xss.tag', 0.85, text, lt, end + 1);
   }
   return null;
 }
 
-const SINKS = /(?:^|[^\w.$])(?:alert|prompt|confirm|eval|settimeout|setinterval|fromcharcode|atob)\s*(?:\(\s*[^\s)]|`)/;
+const SINKS =
+  /(?:^|[^\w.$])(?:alert|prompt|confirm|eval|settimeout|setinterval|fromcharcode|atob)\s*(?:\(\s*[^\s)]|`)/;
 const SINK_AS_VALUE = /[=(,[](?:alert|prompt|confirm|eval)[,)\]]/;
 const GLOBAL_INDEX = /\b(?:top|window|self|parent|frames|globalthis|this|content)\s*\[[^\]]{1,64}\]\s*\(/;
-const DOM = /\bdocument\s*\.\s*(?:cookie|domain|write|location)|\.innerhtml\s*=|\blocation\s*\.\s*(?:hash|href)\s*=?/;
+const DOM =
+  /\bdocument\s*\.\s*(?:cookie|domain|write|location)|\.innerhtml\s*=|\blocation\s*\.\s*(?:hash|href)\s*=?/;
 const BREAKOUT_HANDLER = /["'`>][^<>]{0,64}?(?:^|[\s/"'`])on[a-z]{3,40}\s*=/;
 
 /** Decode JavaScript string escapes (`\u0065`, `\x65`, `\145`), which hide sink names. */
 function unescapeJs(text: string): string {
-  return text.replace(/\\(?:u\{([0-9a-f]{1,6})\}|u([0-9a-f]{4})|x([0-9a-f]{2})|([0-7]{1,3}))/g, (whole, cp?: string, u?: string, x?: string, o?: string) => {
-    const v = Number.parseInt(cp ?? u ?? x ?? o ?? '', cp !== undefined || u !== undefined || x !== undefined ? 16 : 8);
-    return Number.isFinite(v) && v <= 0x10ffff ? String.fromCodePoint(v) : whole;
-  });
+  return text.replace(
+    /\\(?:u\{([0-9a-f]{1,6})\}|u([0-9a-f]{4})|x([0-9a-f]{2})|([0-7]{1,3}))/g,
+    (whole, cp?: string, u?: string, x?: string, o?: string) => {
+      const v = Number.parseInt(
+        cp ?? u ?? x ?? o ?? '',
+        cp !== undefined || u !== undefined || x !== undefined ? 16 : 8,
+      );
+      return Number.isFinite(v) && v <= 0x10ffff ? String.fromCodePoint(v) : whole;
+    },
+  );
 }
 
 function scanScript(text: string): Detection | null {
   const sink = SINKS.exec(text) ?? SINK_AS_VALUE.exec(text) ?? GLOBAL_INDEX.exec(text);
-  if (sink !== null) return detection('xss', 'xss.script-sink', 0.8, text, sink.index, sink.index + sink[0].length + 16);
+  if (sink !== null)
+    return detection('xss', 'xss.script-sink', 0.8, text, sink.index, sink.index + sink[0].length + 16);
   const dom = DOM.exec(text);
-  if (dom !== null) return detection('xss', 'xss.dom-access', 0.75, text, dom.index, dom.index + dom[0].length + 16);
+  if (dom !== null)
+    return detection('xss', 'xss.dom-access', 0.75, text, dom.index, dom.index + dom[0].length + 16);
   return null;
 }
 
@@ -151,7 +190,8 @@ export function detectXss(input: Inspection): Detection | null {
     if (breakout !== null) {
       const at = breakout.index;
       const tail = text.slice(at + breakout[0].length, at + breakout[0].length + 96);
-      if (/[(`]/.test(tail)) return detection('xss', 'xss.attribute-breakout', 0.85, text, at, at + breakout[0].length + 24);
+      if (/[(`]/.test(tail))
+        return detection('xss', 'xss.attribute-breakout', 0.85, text, at, at + breakout[0].length + 24);
     }
   }
   if (text.indexOf(':') !== -1) {
@@ -159,7 +199,12 @@ export function detectXss(input: Inspection): Detection | null {
     const url = scriptUrl(compacted);
     if (url !== null) return detection('xss', 'xss.script-url', 0.85, compacted, url.at, url.at + 48);
   }
-  if (text.indexOf('(') !== -1 || text.indexOf('`') !== -1 || text.indexOf('[') !== -1 || text.indexOf('.') !== -1) {
+  if (
+    text.indexOf('(') !== -1 ||
+    text.indexOf('`') !== -1 ||
+    text.indexOf('[') !== -1 ||
+    text.indexOf('.') !== -1
+  ) {
     const script = scanScript(text);
     if (script !== null) return script;
   }
@@ -171,6 +216,7 @@ export function detectXss(input: Inspection): Detection | null {
     }
   }
   const css = /expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url\(/.exec(text);
-  if (css !== null && text.indexOf('{') !== -1) return detection('xss', 'xss.css-expression', 0.75, text, css.index, css.index + 40);
+  if (css !== null && text.indexOf('{') !== -1)
+    return detection('xss', 'xss.css-expression', 0.75, text, css.index, css.index + 40);
   return null;
 }

@@ -16,9 +16,12 @@ export function detectXxe(input: Inspection): Detection | null {
     const decl = text.slice(at, close === -1 ? text.length : close + 1);
     // Regions never overlap, so repeated `<!entity` stays linear.
     from = close === -1 ? text.length : close + 1;
-    if (/^<!entity\s+%/.test(decl)) return detection('xxe', 'xxe.parameter-entity', 0.95, text, at, at + decl.length);
-    if (/\s(?:system|public)\s/.test(decl)) return detection('xxe', 'xxe.external-entity', 0.95, text, at, at + decl.length);
-    if (decl.indexOf('&') !== -1) return detection('xxe', 'xxe.entity-expansion', 0.85, text, at, at + decl.length);
+    if (/^<!entity\s+%/.test(decl))
+      return detection('xxe', 'xxe.parameter-entity', 0.95, text, at, at + decl.length);
+    if (/\s(?:system|public)\s/.test(decl))
+      return detection('xxe', 'xxe.external-entity', 0.95, text, at, at + decl.length);
+    if (decl.indexOf('&') !== -1)
+      return detection('xxe', 'xxe.entity-expansion', 0.85, text, at, at + decl.length);
   }
   const doctype = text.indexOf('<!doctype');
   if (doctype !== -1) {

@@ -34,13 +34,19 @@ test('cmdi: substitution, IFS, shellshock and code execution', () => {
 });
 
 test('cmdi: a whole value that is a command line', () => {
-  assertDetected('cmdi', ['whoami', 'ls -l /etc/', "perl -e 'print \"X\"x1024'", 'nc -lvvp 4446 -e /bin/sh|', 'which python']);
+  assertDetected('cmdi', [
+    'whoami',
+    'ls -l /etc/',
+    'perl -e \'print "X"x1024\'',
+    'nc -lvvp 4446 -e /bin/sh|',
+    'which python',
+  ]);
 });
 
 test('cmdi: punctuation and commands in prose stay clean', () => {
   assertClean([
     'Rock & Roll',
-    'Tom\'s Diner & Bar',
+    "Tom's Diner & Bar",
     'AT&T',
     'Cut & copy the text',
     'semi;colon and pipe | characters',

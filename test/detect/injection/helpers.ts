@@ -3,7 +3,11 @@ import type { DetectOptions, InjectionKind } from '../../../src/detect/injection
 import { detectAll, detectInjection } from '../../../src/detect/injection/index.ts';
 
 /** Assert that `kind` is among the detections of every value. */
-export function assertDetected(kind: InjectionKind, values: readonly string[], options?: DetectOptions): void {
+export function assertDetected(
+  kind: InjectionKind,
+  values: readonly string[],
+  options?: DetectOptions,
+): void {
   for (const v of values) {
     const found = detectAll(v, options);
     assert.ok(

@@ -36,5 +36,11 @@ test('detectNoSqlKey: operator keys and bracket keys', () => {
 });
 
 test('nosqli: prices, currency and template variables stay clean', () => {
-  assertClean(['$5 - $10', 'Free shipping on orders > $50', '${HOME} variable in shell docs', 'in $in we trust', '{"price": "$20"}']);
+  assertClean([
+    '$5 - $10',
+    'Free shipping on orders > $50',
+    '${HOME} variable in shell docs',
+    'in $in we trust',
+    '{"price": "$20"}',
+  ]);
 });

@@ -6,7 +6,16 @@ import { assertClean, assertDetected } from './helpers.ts';
 
 test('parseIpv4Loose reads every inet_aton spelling', () => {
   const loopback = 0x7f000001;
-  for (const s of ['127.0.0.1', '2130706433', '0177.0.0.1', '0x7f.1', '127.1', '0x7f000001', '017700000001', '127.0.1']) {
+  for (const s of [
+    '127.0.0.1',
+    '2130706433',
+    '0177.0.0.1',
+    '0x7f.1',
+    '127.1',
+    '0x7f000001',
+    '017700000001',
+    '127.0.1',
+  ]) {
     assert.equal(parseIpv4Loose(s), loopback, s);
   }
   for (const s of ['256.1.1.1', '1.2.3.4.5', 'abc', '', '0x', '99999999999']) {
@@ -55,7 +64,11 @@ test('ssrf: loopback, private and metadata addresses in any spelling', () => {
 
 test('ssrf: configured internal host names, exact and by suffix', () => {
   const options = { internalHosts: ['billing', '.corp.example', '*.svc.example'] };
-  assertDetected('ssrf', ['http://billing/api', 'http://db.corp.example/', 'http://corp.example/', 'https://a.b.svc.example/x'], options);
+  assertDetected(
+    'ssrf',
+    ['http://billing/api', 'http://db.corp.example/', 'http://corp.example/', 'https://a.b.svc.example/x'],
+    options,
+  );
   assertClean(['http://billing.example.com/', 'http://notcorp.example/'], options);
 });
 
