@@ -268,6 +268,9 @@ async function main(argv: readonly string[]): Promise<number> {
   installCleanup(() => rmSync(tmpDir, { recursive: true, force: true }));
 
   const machineText = machine();
+  const busyAtStart = loadavg()[0]! > 0.5;
+  if (busyAtStart)
+    log(`the machine is busy (load average ${loadText()}): figures will be noisy; consider --rounds 3`);
   const nproc = availableParallelism();
   let loadCpu: string | null = '0';
   let proxyCpu: string | null = '1';
@@ -317,6 +320,8 @@ async function main(argv: readonly string[]): Promise<number> {
     machine: `${machineText}, at end ${loadText()}`,
     load: `${gen.name} ${gen.version}, ${opts.connections} connections, ${opts.threads} thread(s), ${opts.warmup} s warm-up then ${opts.duration} s measured per cell${opts.rounds > 1 ? `, median of ${opts.rounds} interleaved rounds` : ''}`,
     pinning,
+    // The bench itself keeps about nproc + 1 processes runnable; more means someone else ran too.
+    busy: busyAtStart || loadavg()[0]! > nproc + 1,
   };
   const markdown = report(info, opts.scenarios, outcomes, RATIOS);
   process.stdout.write(`\n${markdown}\n`);

@@ -23,6 +23,8 @@ export interface RunInfo {
   readonly machine: string;
   readonly load: string;
   readonly pinning: string;
+  /** Other work ran on the machine during the run (judged from the load average). */
+  readonly busy: boolean;
 }
 
 /**
@@ -122,6 +124,11 @@ export function report(
     `- Machine: ${info.machine}`,
     `- Load: ${info.load}`,
     `- Pinning: ${info.pinning}`,
+    ...(info.busy
+      ? [
+          '- **Busy machine**: other processes competed for the pinned cores during this run; the figures are noisy',
+        ]
+      : []),
     '- Errors: responses outside 2xx (wrk counts 3xx as success; the bench API never redirects) plus socket errors (connect, read, write, timeout)',
   ];
   return [head.join('\n'), ...scenarios.map((s) => scenarioTable(s, rows, ratios))].join('\n\n');
