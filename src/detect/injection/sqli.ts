@@ -495,6 +495,21 @@ function skipPrefix(tokens: readonly Token[], k: number): number {
   return k;
 }
 
+// The index of the `)` matching the `(` at `k` (bounded), or the last token looked at.
+function closingParen(tokens: readonly Token[], k: number): number {
+  let depth = 0;
+  let i = k;
+  for (; i < tokens.length && i < k + 64; i++) {
+    const t = tokens[i]!;
+    if (t.type === 'lparen') depth += 1;
+    else if (t.type === 'rparen') {
+      depth -= 1;
+      if (depth <= 0) return i;
+    }
+  }
+  return Math.min(i, tokens.length - 1);
+}
+
 // Skip `.name` parts of a qualified name (`members.email`, `myapp.adduser`).
 function skipQualified(tokens: readonly Token[], k: number): number {
   for (let guard = 0; guard < 8; guard++) {
@@ -533,6 +548,7 @@ function expressionScore(tokens: readonly Token[], k: number, closedString = fal
     // `x=x`: the same identifier on both sides is a tautology.
     if (v?.type === 'word' && v.value === t.value) return 0.9;
     if (v?.type === 'word') vIndex = skipQualified(tokens, vIndex);
+    if (v?.type === 'func') vIndex = closingParen(tokens, vIndex + 1);
     const after = tokens[vIndex + 1];
     return isEnd(after) || after?.type === 'rparen' ? 0.8 : 0.7;
   }
