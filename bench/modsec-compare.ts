@@ -7,7 +7,7 @@
  * per-class sample (`--max-per-class N`, default 600; `--full` for every payload), a timeout per
  * request and a deadline for the whole run, after which it stops its children and exits.
  *
- *   node bench/modsec-compare.ts [--max-per-class N | --full] [--concurrency N]
+ *   node bench/modsec-compare.ts [--max-per-class N | --full] [--concurrency N] [--diff]
  */
 import {
   existsSync,
@@ -286,6 +286,19 @@ async function main(): Promise<void> {
     `Detection rate per attack class and false-positive rate${sampled}; CRS counts a 403 on \`GET /?q=<payload>\`.\n\n`,
   );
   process.stdout.write(`${table(columns)}\n`);
+  if (args.includes('--diff') && columns.length > 1) {
+    // What a CRS level refused and Rampart let through, and the reverse on benign inputs.
+    const out: string[] = ['', 'Refused by CRS, not by Rampart (attacks) / by Rampart, not by CRS (benign):'];
+    for (const set of sets) {
+      const mine = columns[0]!.results.get(set.name)!;
+      set.values.forEach((v, i) => {
+        const crs = columns.slice(1).some((c) => c.results.get(set.name)?.[i] === true);
+        if ((!set.benign && crs && !mine[i]) || (set.benign && mine[i] && !crs))
+          out.push(`- ${set.name}: ${v.slice(0, 160)}`);
+      });
+    }
+    process.stdout.write(`${out.slice(0, 402).join('\n')}\n`);
+  }
   if (notes.length > 0) process.stdout.write(`\n${notes.map((n) => `Note: ${n}`).join('\n')}\n`);
   clearTimeout(deadline);
 }

@@ -386,6 +386,10 @@ export function detectCmdi(input: Inspection): Detection | null {
   const exec = CODE_EXEC.exec(text);
   if (exec !== null)
     return detection('cmdi', 'cmdi.code-exec', 0.85, text, exec.index, exec.index + exec[0].length + 16);
+  // A value that is only shell separators (`;`, `&&`, `||`, a backtick, a newline) probes for injection.
+  if (text.length <= 4 && /^[\s;|&`]+$/.test(text) && /[;`\n]|&&|\|\|/.test(text)) {
+    return detection('cmdi', 'cmdi.separator-probe', 0.6, text, 0, text.length);
+  }
   const sep = scanSeparators(text);
   if (sep !== null) return sep;
   const lead = commandAt(text, 0);

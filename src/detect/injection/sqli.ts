@@ -681,6 +681,7 @@ function statementScore(tokens: readonly Token[], k: number): number {
     case 'execute':
       if (a === undefined) return 0;
       if (a.type === 'lparen' || a.type === 'var' || a.type === 'str' || a.value === 'immediate') return 0.85;
+      if (a.value === 'xp' || a.value === 'sp') return 0.7;
       return a.value.startsWith('xp_') || a.value.startsWith('sp_') || a.value === 'master' ? 0.95 : 0;
     case 'declare':
       return a?.type === 'var' ? 0.85 : 0;
@@ -858,7 +859,12 @@ function scanAfterQuote(tokens: readonly Token[], hits: Hit[]): void {
       if (t.strong === true) hit('sqli.quote-comment', 0.85, t.end);
       break;
     case 'logic':
-      hit('sqli.quote-logic', expressionScore(tokens, j + 1, true), endAhead(tokens, j, 4));
+      // `' or` ending the value: the rest of the query completes the condition.
+      hit(
+        'sqli.quote-logic',
+        next === undefined ? 0.6 : expressionScore(tokens, j + 1, true),
+        endAhead(tokens, j, 4),
+      );
       break;
     case 'semi':
       if (next?.type === 'stmt') hit('sqli.stacked-query', 0.95, next.end);
@@ -939,6 +945,24 @@ export function detectSqli(input: Inspection): Detection | null {
     const top = best(hits);
     if (top !== null && top.score >= 0.95) break;
   }
+  // Keywords split by inline comments (`UNI/**/ON SEL/**/ECT`) evade filters that strip comments.
+  if (text.indexOf('/*') !== -1 && (best(hits)?.score ?? 0) < 0.9) {
+    const joined = text.replace(/\/\*[^*]*\*\//g, '');
+    const tokens = tokenize(joined, '');
+    if (tokens !== null) {
+      const more: Hit[] = [];
+      scanAnywhere(tokens, more);
+      if (more.some((h) => h.rule === 'sqli.union-select')) {
+        hits.push({ rule: 'sqli.split-keyword', score: 0.85, start: 0, end: Math.min(text.length, 64) });
+      }
+    }
+  }
+  // A value made of nothing but quotes and statement ends is a probe for an unescaped quote.
+  if (hits.length === 0 && text.length <= 8 && /^[\s'"`;]*['"][\s'"`;-]*$/.test(text)) {
+    hits.push({ rule: 'sqli.quote-probe', score: 0.6, start: 0, end: text.length });
+  }
+  if (hits.length === 0 && /^\s*;\s*--\s*$/.test(text))
+    hits.push({ rule: 'sqli.quote-probe', score: 0.6, start: 0, end: text.length });
   const top = best(hits);
   if (top === null || top.score < 0.5) return null;
   return detection('sqli', top.rule, top.score, text, top.start, top.end);

@@ -100,7 +100,9 @@ export function detectTraversal(input: Inspection): Detection | null {
     if (path[k] === '/') {
       dotdots += 1;
       if (first === -1) first = at;
-      if (dotdots >= 2 || isPathChar(path[k + 1]) || (at > 0 && path[at - 1] === '/')) {
+      // `../x`, `/../`, `../../`, or `../` ending the value (`page=../`).
+      const ends = k + 1 >= path.length && (at === 0 || path[at - 1] === '=' || path[at - 1] === '/');
+      if (dotdots >= 2 || isPathChar(path[k + 1]) || (at > 0 && path[at - 1] === '/') || ends) {
         return detection('traversal', 'traversal.dot-dot', dotdots >= 2 ? 0.9 : 0.75, text, first, k + 24);
       }
     } else if (k >= path.length && at > 0 && path[at - 1] === '/') {

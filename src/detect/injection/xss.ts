@@ -32,6 +32,9 @@ const SCRIPT_TAGS: ReadonlySet<string> = new Set([
   'xss',
   'handler',
   'listener',
+  'form',
+  'html',
+  'body',
 ]);
 
 // Closing these from inside a value breaks out into markup.
@@ -44,6 +47,15 @@ const BREAKOUT_TAGS: ReadonlySet<string> = new Set([
   'noscript',
   'xmp',
 ]);
+
+// Inside an attribute any script scheme counts, whatever follows it.
+const ATTRIBUTE_SCHEMES: readonly string[] = [
+  'javascript:',
+  'vbscript:',
+  'livescript:',
+  'mocha:',
+  'data:text/html',
+];
 
 const SCRIPT_SCHEMES: readonly string[] = [
   'javascript:',
@@ -136,18 +148,31 @@ function scanTags(text: string): Detection | null {
     // Script URLs need a colon and CSS expressions a colon or a parenthesis.
     if (raw.indexOf(':') !== -1 || raw.indexOf('(') !== -1) {
       const region = compact(raw);
-      if (scriptUrl(region) !== null) return detection('xss', 'xss.script-url', 0.9, text, lt, end + 1);
+      const attributeScheme = ATTRIBUTE_SCHEMES.some(
+        (s) => region.includes(`="${s}`) || region.includes(`=${s}`) || region.includes(`='${s}`),
+      );
+      if (attributeScheme || scriptUrl(region) !== null) {
+        return detection('xss', 'xss.script-url', 0.9, text, lt, end + 1);
+      }
       if (region.includes('expression(') || region.includes('-moz-binding') || region.includes('behavior:')) {
         return detection('xss', 'xss.css-expression', 0.85, text, lt, end + 1);
       }
     }
-    if (SCRIPT_TAGS.has(local)) return detection('xss', 'xss.tag', 0.85, text, lt, end + 1);
+    if (SCRIPT_TAGS.has(local) || name.startsWith('xml'))
+      return detection('xss', 'xss.tag', 0.85, text, lt, end + 1);
+    // SVG animation that rewrites a link, and IE data binding.
+    if ((local === 'set' || local === 'animate') && raw.includes('attributename') && raw.includes('href')) {
+      return detection('xss', 'xss.svg-animation', 0.85, text, lt, end + 1);
+    }
+    if (raw.includes('datasrc') || raw.includes('dataformatas')) {
+      return detection('xss', 'xss.data-binding', 0.8, text, lt, end + 1);
+    }
   }
   return null;
 }
 
 const SINKS =
-  /(?:^|[^\w.$])(?:alert|prompt|confirm|eval|settimeout|setinterval|fromcharcode|atob)\s*(?:\(\s*[^\s)]|`)/;
+  /(?:^|[^\w$])(?:alert|prompt|confirm|eval|settimeout|setinterval|fromcharcode|atob)\s*(?:\(\s*[^\s)]|`)/;
 const SINK_AS_VALUE = /[=(,[](?:alert|prompt|confirm|eval)[,)\]]/;
 const GLOBAL_INDEX = /\b(?:top|window|self|parent|frames|globalthis|this|content)\s*\[[^\]]{1,64}\]\s*\(/;
 const DOM =
@@ -184,6 +209,8 @@ export function detectXss(input: Inspection): Detection | null {
   if (text.indexOf('<') !== -1) {
     const tag = scanTags(text);
     if (tag !== null) return tag;
+    const xslt = text.indexOf('<?xml-stylesheet');
+    if (xslt !== -1) return detection('xss', 'xss.stylesheet', 0.8, text, xslt, xslt + 48);
   }
   if (text.indexOf('=') !== -1) {
     const breakout = BREAKOUT_HANDLER.exec(text);

@@ -63,3 +63,8 @@ test('cmdi: punctuation and commands in prose stay clean', () => {
     'lol ;) xD <3',
   ]);
 });
+
+test('cmdi: a value that is only shell separators is a probe', () => {
+  assertDetected('cmdi', [';', '&& ', '||', '`', '%0a']);
+  assertClean(['&', '|', 'a & b']);
+});

@@ -107,3 +107,7 @@ test('sqli: prose that uses SQL words and quotes stays clean', () => {
     '{"query": "shoes", "limit": 10}',
   ]);
 });
+
+test('sqli: quote probes, trailing logic and comment-split keywords', () => {
+  assertDetected('sqli', ["'", '"\'', "' '", '; --', '&apos;%20OR', 'uni/**/on sel/**/ect', 'exec xp']);
+});

