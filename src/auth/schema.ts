@@ -169,8 +169,13 @@ export const Ownership = Type.Object(
         description: 'dotted field of the JSON response that must equal the claim',
       }),
     ),
-    claim: Type.String({ ...ClaimPath, default: 'sub', description: 'identity claim, or "consumer"' }),
-    bypassRoles: Type.Array(Name, { default: ['admin'], maxItems: 16 }),
+    // optional rather than defaulted: x-rampart in a document is validated without filling defaults
+    claim: Type.Optional(
+      Type.String({ ...ClaimPath, description: 'identity claim, or "consumer" (default sub)' }),
+    ),
+    bypassRoles: Type.Optional(
+      Type.Array(Name, { maxItems: 16, description: 'roles exempt (default [admin])' }),
+    ),
   },
   { additionalProperties: false },
 );

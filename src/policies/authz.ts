@@ -60,7 +60,12 @@ function compileOwnership(c: PolicyCompileContext, rule: Readonly<OwnershipConfi
       hint: 'for writes, compare a path parameter, or look the owner up before the write',
     });
   }
-  return rule;
+  return {
+    param: rule.param,
+    responseField: rule.responseField,
+    claim: rule.claim ?? 'sub',
+    bypassRoles: rule.bypassRoles ?? ['admin'],
+  };
 }
 
 /**

@@ -1,0 +1,77 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { parseConfig } from '../../src/config/load.ts';
+import { compilePlan } from '../../src/gateway/plan.ts';
+import { type Gateway, startGateway } from '../../src/gateway/server.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { createMetrics } from '../../src/platform/metrics.ts';
+import { closeServices, createServices, type PolicyServices } from '../../src/policies/services.ts';
+
+/** A gateway started in-process with real services (store, key service, revocations). */
+export interface AuthGateway {
+  readonly gateway: Gateway;
+  readonly url: string;
+  readonly dir: string;
+  readonly services: PolicyServices;
+  readonly logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** Like test/helpers/gateway.ts startTestGateway, but the config text is whole and services are created. */
+export async function startAuthGateway(options: {
+  config: (dir: string) => string;
+  files?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  dir?: string;
+}): Promise<AuthGateway> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'rampart-auth-')));
+  for (const [name, content] of Object.entries(options.files ?? {}))
+    await writeFile(join(dir, name), content);
+  const file = join(dir, 'rampart.yaml');
+  const text = options.config(dir);
+  await writeFile(file, text);
+  const loaded = await parseConfig(text, file, options.env ?? {});
+  const services = await createServices(loaded.config, loaded.dir);
+  let gateway: Gateway;
+  const logs: Record<string, unknown>[] = [];
+  try {
+    const plan = await compilePlan(loaded, { services });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const line of String(chunk).split('\n')) if (line !== '') logs.push(JSON.parse(line));
+        cb();
+      },
+    });
+    gateway = await startGateway(plan, {
+      logger: createLogger({ level: 'warn' }, sink),
+      metrics: createMetrics(),
+    });
+  } catch (err) {
+    await closeServices(services);
+    throw err;
+  }
+  return {
+    gateway,
+    url: gateway.listeners[0]!.url,
+    dir,
+    services,
+    logs,
+    close: async () => {
+      await gateway.close(1000);
+      await closeServices(services);
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The problem+json `code` of a response, or undefined. */
+export async function codeOf(res: Response): Promise<string | undefined> {
+  const text = await res.text();
+  try {
+    return (JSON.parse(text) as { code?: string }).code;
+  } catch {
+    return undefined;
+  }
+}
