@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
 import { pepperBytes } from '../auth/apikey.ts';
 import { KeyService } from '../auth/key-service.ts';
+import { type RevocationSet, stateRevocations } from '../auth/revocation.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
+import { createState } from '../state/index.ts';
+import type { SharedState } from '../state/types.ts';
 import { DEFAULT_STORE, openStore } from '../store/open.ts';
 import type { ApiKeyRecord } from '../store/types.ts';
 import { parseCommandArgs, UsageError } from './args.ts';
@@ -53,7 +56,8 @@ a postgres:// URL). Only a peppered HMAC of each key is stored: a new key is pri
                       [--name <label>] [--expires-in 30d]
   rampart keys list [--consumer <id>] [--json]
   rampart keys rotate <key-id> [--overlap 24h]   new key; the old one works for the overlap
-  rampart keys revoke <key-id>                   at once in this store; gateways drop cached
+  rampart keys revoke <key-id>                   at once in the store and, with a Redis state,
+                                                 in every gateway; else gateways drop cached
                                                  copies within auth.keyCacheTtlMs
 
 Options:
@@ -86,6 +90,7 @@ Exit codes: 0 done, 1 no such key, 2 bad usage or config.`,
     let pepper: Buffer;
     let location: string;
     let baseDir: string;
+    let stateUrl: Parameters<typeof createState>[0] | undefined;
     try {
       const loaded = await loadConfig(resolve(io.cwd, values.config), io.env);
       const auth = loaded.config.auth;
@@ -98,6 +103,8 @@ Exit codes: 0 done, 1 no such key, 2 bad usage or config.`,
       pepper = pepperBytes(auth.pepper);
       location = values.store ?? auth.store ?? DEFAULT_STORE;
       baseDir = loaded.dir;
+      // with Redis, a revocation reaches every running gateway at once, not after their cache TTL
+      if (loaded.config.state.url !== 'memory') stateUrl = loaded.config.state;
     } catch (err) {
       if (err instanceof ConfigError || err instanceof RangeError) {
         io.stderr.write(`error: ${err.message}\n`);
@@ -107,7 +114,13 @@ Exit codes: 0 done, 1 no such key, 2 bad usage or config.`,
     }
 
     const store = await openStore(location, baseDir);
-    const keys = new KeyService(store, pepper, undefined, { touchIntervalMs: 0 });
+    let state: SharedState | undefined;
+    let revocations: RevocationSet | undefined;
+    if (stateUrl !== undefined && action === 'revoke') {
+      state = await createState(stateUrl);
+      revocations = stateRevocations(state);
+    }
+    const keys = new KeyService(store, pepper, revocations, { touchIntervalMs: 0 });
     try {
       switch (action) {
         case 'create': {
@@ -217,6 +230,8 @@ Exit codes: 0 done, 1 no such key, 2 bad usage or config.`,
     } finally {
       await keys.close();
       await store.close();
+      await revocations?.close();
+      await state?.close();
     }
   },
 };
