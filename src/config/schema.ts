@@ -148,6 +148,32 @@ const Pagination = Type.Record(
   },
 );
 
+const UnknownProperties = Type.Union([Type.Literal('refuse'), Type.Literal('strip')], {
+  description:
+    'body properties the request schema does not declare: refuse (400 input.schema) or strip (JSON bodies)',
+});
+const UnknownQuery = Type.Union([Type.Literal('refuse'), Type.Literal('allow')], {
+  description: 'query parameters the operation does not declare: refuse (400 input.schema) or allow',
+});
+const InjectionKindName = Type.Union(
+  ['sqli', 'nosqli', 'cmdi', 'traversal', 'ssrf', 'xss', 'xxe', 'ldapi', 'ssti'].map((k) => Type.Literal(k)),
+);
+const InspectExclusion = Type.Union([
+  Type.String({
+    minLength: 3,
+    maxLength: 256,
+    description:
+      'parameter not inspected: path:NAME, query:NAME, header:NAME, cookie:NAME or body:/json/pointer (a trailing * matches a prefix)',
+  }),
+  Type.Object(
+    {
+      parameter: Type.String({ minLength: 3, maxLength: 256 }),
+      kinds: Type.Optional(Type.Array(InjectionKindName, { minItems: 1, maxItems: 9, uniqueItems: true })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 /** Settings that can be set per route (in `apis[].routes` or the OpenAPI `x-rampart` extension). */
 export const RoutePolicy = Type.Object(
   {
@@ -169,8 +195,83 @@ export const RoutePolicy = Type.Object(
     ),
     maxQueryParams: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000 })),
     pagination: Type.Optional(Pagination),
+    validate: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          mode: Type.Optional(Mode),
+          unknownProperties: Type.Optional(UnknownProperties),
+          unknownQueryParameters: Type.Optional(UnknownQuery),
+        },
+        { additionalProperties: false, description: 'request validation of this route (see `validation`)' },
+      ),
+    ),
+    inspect: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          mode: Type.Optional(Mode),
+          kinds: Type.Optional(Type.Array(InjectionKindName, { maxItems: 9, uniqueItems: true })),
+          exclude: Type.Optional(Type.Array(InspectExclusion, { maxItems: 256 })),
+        },
+        { additionalProperties: false, description: 'injection inspection of this route (see `inspection`)' },
+      ),
+    ),
   },
   { additionalProperties: false },
+);
+
+const Validation = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'validate parameters and bodies against the OpenAPI document on every route',
+    }),
+    mode: Type.Optional(Mode),
+    unknownProperties: Type.Union([Type.Literal('refuse'), Type.Literal('strip')], { default: 'refuse' }),
+    unknownQueryParameters: Type.Union([Type.Literal('refuse'), Type.Literal('allow')], {
+      default: 'refuse',
+    }),
+    maxJsonDepth: Type.Integer({ minimum: 1, maximum: 512, default: 32 }),
+    maxJsonElements: Type.Integer({
+      minimum: 1,
+      maximum: 10_000_000,
+      default: 10_000,
+      description: 'values (objects, arrays, strings, numbers, …) in one JSON body',
+    }),
+    maxParts: Type.Integer({ minimum: 1, maximum: 10_000, default: 32, description: 'multipart parts' }),
+    maxPartBytes: Type.Integer({ minimum: 1, maximum: 1_073_741_824, default: 5_242_880 }),
+    checkMagicBytes: Type.Boolean({
+      default: true,
+      description: 'uploads must start with the signature of the content type they declare',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'request validation from the OpenAPI document' },
+);
+
+const Inspection = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'run the injection detectors on every route' }),
+    mode: Type.Optional(Mode),
+    kinds: Type.Array(InjectionKindName, {
+      default: ['sqli', 'nosqli', 'cmdi', 'traversal', 'ssrf', 'xss', 'xxe', 'ldapi', 'ssti'],
+      maxItems: 9,
+      uniqueItems: true,
+    }),
+    headers: Type.Array(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" }), {
+      default: ['referer', 'user-agent', 'x-forwarded-host'],
+      maxItems: 64,
+      description: 'request headers inspected (query, path, cookies and bodies always are)',
+    }),
+    cookies: Type.Boolean({ default: true }),
+    internalHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+      default: [],
+      maxItems: 1000,
+      description: 'host names SSRF treats as internal: exact, or a suffix written .corp.example',
+    }),
+    exclude: Type.Array(InspectExclusion, { default: [], maxItems: 256 }),
+  },
+  { additionalProperties: false, default: {}, description: 'injection detection on request values' },
 );
 
 const Cors = Type.Object(
@@ -303,9 +404,20 @@ const BruteForce = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
     maxFailures: Type.Integer({ minimum: 1, maximum: 1_000, default: 5, description: 'per username' }),
-    maxFailuresPerIp: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
-    windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
-    lockoutSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
+    maxFailuresPerIp: Type.Integer({ minimum: 1, maximum: 100_000, default: 50 }),
+    windowSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 900,
+      description:
+        'failures are forgotten this long after the last attempt; a locked username waits this long',
+    }),
+    lockoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 900,
+      description: 'how long an IP past maxFailuresPerIp is locked out of every authenticated route',
+    }),
     delayAfter: Type.Integer({
       minimum: 0,
       maximum: 1_000,
@@ -398,6 +510,8 @@ export const RampartConfig = Type.Object(
     rateLimit: RateLimits,
     clientGate: ClientGate,
     bruteForce: BruteForce,
+    validation: Validation,
+    inspection: Inspection,
     auth: Type.Optional(AuthConfig),
     shutdownTimeoutMs: Duration(10_000, 'how long in-flight requests may take to finish on SIGTERM'),
   },
@@ -424,6 +538,9 @@ export type QuotaRuleConfig = Static<typeof QuotaRule>;
 export type ConcurrencyRuleConfig = Static<typeof ConcurrencyRule>;
 export type BruteForceConfig = Static<typeof BruteForce>;
 export type ClientGateConfig = Static<typeof ClientGate>;
+export type ValidationConfig = Static<typeof Validation>;
+export type InspectionConfig = Static<typeof Inspection>;
+export type InspectExclusionConfig = Static<typeof InspectExclusion>;
 
 /**
  * The schema as editors should see it: properties that have a default are optional to write, so

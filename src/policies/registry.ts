@@ -5,6 +5,7 @@ import type { LoadedDocument } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
 import { authnPolicy } from './authn.ts';
 import { authzPolicy } from './authz.ts';
+import { bruteForceGatePolicy, loginPolicy } from './bruteforce.ts';
 import { clientGatePolicy, consumerGatePolicy } from './client-gate.ts';
 import { rateLimitPolicy } from './ratelimit.ts';
 import type { PolicyServices } from './services.ts';
@@ -43,9 +44,11 @@ export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   authnPolicy,
   authzPolicy,
   clientGatePolicy,
+  bruteForceGatePolicy,
   // before ratelimit in its phase: a blocked consumer spends no counter
   consumerGatePolicy,
   rateLimitPolicy,
+  loginPolicy,
 ];
 
 /** Compile every factory for one route into frozen phases, or null when no policy applies. */
