@@ -8,6 +8,7 @@ import { authzPolicy } from './authz.ts';
 import { bruteForceGatePolicy, loginPolicy } from './bruteforce.ts';
 import { clientGatePolicy, consumerGatePolicy } from './client-gate.ts';
 import { rateLimitPolicy } from './ratelimit.ts';
+import { resourceLimitsPolicy } from './resource-limits.ts';
 import type { PolicyServices } from './services.ts';
 
 /** What a policy factory sees when it compiles its slice of config for one route, once, at load. */
@@ -49,6 +50,8 @@ export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   consumerGatePolicy,
   rateLimitPolicy,
   loginPolicy,
+  // cheapest first in the validate phase: counts and caps before any schema work
+  resourceLimitsPolicy,
 ];
 
 /** Compile every factory for one route into frozen phases, or null when no policy applies. */
