@@ -16,6 +16,8 @@ export const ROWS: readonly RowSpec[] = [
   },
   { key: 'b', label: 'reference proxy (node:http + undici Pool)', start: startReference },
   { key: 'c', label: 'Rampart, routing only', start: rampartRow('bench/configs/routing.yaml') },
+  { key: 'm', label: 'Rampart, memory limiter', start: rampartRow('bench/configs/ratelimit-memory.yaml') },
+  { key: 'r', label: 'Rampart, Redis limiter', start: rampartRow('bench/configs/ratelimit-redis.yaml') },
   { key: 'e', label: 'nginx reverse proxy', start: startNginx },
 ];
 
@@ -24,4 +26,7 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   ['c', 'b'],
   ['d', 'b'],
   ['c', 'e'],
+  // issue 4 targets: memory limiter ≥ 95% of routing only, Redis limiter ≥ 80%
+  ['m', 'c'],
+  ['r', 'c'],
 ];
