@@ -38,6 +38,22 @@ export type RefusalCode =
   | 'ratelimit.unavailable'
   | 'request.query.too_many'
   | 'request.query.page_size'
+  | 'input.content_type'
+  | 'input.json'
+  | 'input.prototype'
+  | 'input.limits'
+  | 'input.schema'
+  | 'input.multipart'
+  | 'input.upload'
+  | 'inject.sqli'
+  | 'inject.nosqli'
+  | 'inject.cmdi'
+  | 'inject.traversal'
+  | 'inject.ssrf'
+  | 'inject.xss'
+  | 'inject.xxe'
+  | 'inject.ldapi'
+  | 'inject.ssti'
   | 'tls.required'
   | 'upstream.unavailable'
   | 'upstream.timeout'
@@ -87,6 +103,22 @@ export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freez
   'ratelimit.unavailable': { status: 503, title: 'Service unavailable' },
   'request.query.too_many': { status: 400, title: 'Too many query parameters' },
   'request.query.page_size': { status: 400, title: 'Page size over the limit' },
+  'input.content_type': { status: 415, title: 'Unsupported content type' },
+  'input.json': { status: 400, title: 'Malformed JSON body' },
+  'input.prototype': { status: 400, title: 'Forbidden or duplicate keys in the body' },
+  'input.limits': { status: 400, title: 'Request body nested too deep or too large' },
+  'input.schema': { status: 400, title: 'Request does not match the API schema' },
+  'input.multipart': { status: 400, title: 'Malformed multipart body' },
+  'input.upload': { status: 415, title: 'Uploaded file type not accepted' },
+  'inject.sqli': { status: 403, title: 'SQL injection detected' },
+  'inject.nosqli': { status: 403, title: 'NoSQL injection detected' },
+  'inject.cmdi': { status: 403, title: 'Command injection detected' },
+  'inject.traversal': { status: 403, title: 'Path traversal detected' },
+  'inject.ssrf': { status: 403, title: 'Server-side request forgery detected' },
+  'inject.xss': { status: 403, title: 'Cross-site scripting detected' },
+  'inject.xxe': { status: 403, title: 'XML external entity detected' },
+  'inject.ldapi': { status: 403, title: 'LDAP injection detected' },
+  'inject.ssti': { status: 403, title: 'Template injection detected' },
   'tls.required': { status: 403, title: 'HTTPS required' },
   'upstream.unavailable': { status: 502, title: 'Bad gateway' },
   'upstream.timeout': { status: 504, title: 'Gateway timeout' },
@@ -102,6 +134,17 @@ export interface Refusal {
   readonly detail?: string;
   /** Extra response headers (e.g. Allow on 405). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Each violation of an `input.*` refusal (RFC 9457 extension member `errors`). */
+  readonly errors?: readonly ProblemError[];
+  /** What matched, for the log and event only (e.g. an injection fragment); never sent to the client. */
+  readonly evidence?: string;
+}
+
+/** One violation in a problem body: where (JSON pointer), what, and at most a short excerpt of the value. */
+export interface ProblemError {
+  readonly pointer: string;
+  readonly message: string;
+  readonly value?: string;
 }
 
 /** Build a refusal. */
@@ -125,6 +168,7 @@ export function problemBody(refusal: Refusal, requestId: string, instance?: stri
     status: info.status,
     code: refusal.code,
     ...(refusal.detail === undefined ? {} : { detail: refusal.detail }),
+    ...(refusal.errors === undefined ? {} : { errors: refusal.errors }),
     ...(instance === undefined ? {} : { instance }),
     requestId,
   });

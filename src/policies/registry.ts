@@ -10,6 +10,7 @@ import { clientGatePolicy, consumerGatePolicy } from './client-gate.ts';
 import { rateLimitPolicy } from './ratelimit.ts';
 import { resourceLimitsPolicy } from './resource-limits.ts';
 import type { PolicyServices } from './services.ts';
+import { validatePolicy } from './validate.ts';
 
 /** What a policy factory sees when it compiles its slice of config for one route, once, at load. */
 export interface PolicyCompileContext {
@@ -52,6 +53,7 @@ export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   loginPolicy,
   // cheapest first in the validate phase: counts and caps before any schema work
   resourceLimitsPolicy,
+  validatePolicy,
 ];
 
 /** Compile every factory for one route into frozen phases, or null when no policy applies. */
