@@ -10,7 +10,13 @@ import type { GatewayMetrics } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
 import { forwardedHeader, resolveClient } from './forwarded.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
-import { type MonitoredRefusal, type RequestContext, type ResponseBodyCheck, runPhases } from './pipeline.ts';
+import {
+  type MonitoredRefusal,
+  type PhaseResult,
+  type RequestContext,
+  type ResponseBodyCheck,
+  runPhases,
+} from './pipeline.ts';
 import type { CompiledRoute, Plan } from './plan.ts';
 import type { Upstream } from './upstreams.ts';
 
@@ -269,36 +275,36 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       const forwardPath = plan.config.paths.caseSensitive ? target.path : canonicalCase(route, target.path);
       if (route.phases !== null) {
         monitored = [];
-        runPhases(route.phases, ctx, monitored).then(
-          ({ verdict, policy: p }) => {
-            if (monitored !== undefined && monitored.length > 0) {
-              decision = 'monitor';
-              policy = monitored[0]!.policy;
-              code = monitored[0]!.refusal.code;
-            } else monitored = undefined;
-            if (verdict.kind === 'refuse') {
-              policy = p;
-              return sendRefusal(verdict.refusal);
-            }
-            if (verdict.kind === 'respond') {
-              policy = p;
-              status = verdict.status;
-              const h = { ...baseHeaders(), ...verdict.headers };
-              res.writeHead(verdict.status, h);
-              res.end(verdict.body);
-              return;
-            }
-            proxy(
-              route!,
-              forwardPath,
-              target.query,
-              transferEncoding !== undefined,
-              declaredLength,
-              ctx.upstreamHeaders,
-            );
-          },
-          (err: unknown) => internalError(err),
-        );
+        const afterPhases = ({ verdict, policy: p }: PhaseResult): void => {
+          if (monitored !== undefined && monitored.length > 0) {
+            decision = 'monitor';
+            policy = monitored[0]!.policy;
+            code = monitored[0]!.refusal.code;
+          } else monitored = undefined;
+          if (verdict.kind === 'refuse') {
+            policy = p;
+            return sendRefusal(verdict.refusal);
+          }
+          if (verdict.kind === 'respond') {
+            policy = p;
+            status = verdict.status;
+            const h = { ...baseHeaders(), ...verdict.headers };
+            res.writeHead(verdict.status, h);
+            res.end(verdict.body);
+            return;
+          }
+          proxy(
+            route!,
+            forwardPath,
+            target.query,
+            transferEncoding !== undefined,
+            declaredLength,
+            ctx.upstreamHeaders,
+          );
+        };
+        const result = runPhases(route.phases, ctx, monitored);
+        if (result instanceof Promise) result.then(afterPhases, (err: unknown) => internalError(err));
+        else afterPhases(result);
         return;
       }
       proxy(

@@ -131,23 +131,64 @@ export interface MonitoredRefusal {
  * Run the phases in order and stop at the first enforced refusal or response. Monitor-mode refusals
  * are collected in `monitored` and the request goes on.
  */
-export async function runPhases(
+export function runPhases(
   phases: Phases,
   ctx: RequestContext,
   monitored: MonitoredRefusal[],
-): Promise<{ verdict: Verdict; policy: string | undefined }> {
-  for (const phase of PHASES) {
-    const entries = phases[phase];
+): PhaseResult | Promise<PhaseResult> {
+  // Synchronous until a policy returns a promise: most checks (memory limiter, blocklist, key cache)
+  // answer at once, and a request should not pay a microtask per phase for them.
+  for (let p = 0; p < PHASES.length; p++) {
+    const entries = phases[PHASES[p]!];
     if (entries === null) continue;
-    for (const entry of entries) {
-      const verdict = await entry.run(ctx);
-      if (verdict.kind === 'continue') continue;
-      if (verdict.kind === 'refuse' && entry.mode === 'monitor') {
-        monitored.push({ policy: entry.name, refusal: verdict.refusal });
-        continue;
-      }
-      return { verdict, policy: entry.name };
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const verdict = entry.run(ctx);
+      if (verdict instanceof Promise) return finishAsync(phases, ctx, monitored, p, i, entry, verdict);
+      const done = settle(entry, verdict, monitored);
+      if (done !== undefined) return done;
     }
   }
-  return { verdict: CONTINUE, policy: undefined };
+  return CONTINUED;
+}
+
+/** The outcome of the request phases: the verdict and the policy that gave it. */
+export interface PhaseResult {
+  readonly verdict: Verdict;
+  readonly policy: string | undefined;
+}
+
+const CONTINUED: PhaseResult = Object.freeze({ verdict: CONTINUE, policy: undefined });
+
+function settle(entry: PhaseEntry, verdict: Verdict, monitored: MonitoredRefusal[]): PhaseResult | undefined {
+  if (verdict.kind === 'continue') return undefined;
+  if (verdict.kind === 'refuse' && entry.mode === 'monitor') {
+    monitored.push({ policy: entry.name, refusal: verdict.refusal });
+    return undefined;
+  }
+  return { verdict, policy: entry.name };
+}
+
+async function finishAsync(
+  phases: Phases,
+  ctx: RequestContext,
+  monitored: MonitoredRefusal[],
+  phase: number,
+  index: number,
+  entry: PhaseEntry,
+  pending: Promise<Verdict>,
+): Promise<PhaseResult> {
+  const first = settle(entry, await pending, monitored);
+  if (first !== undefined) return first;
+  let i = index + 1;
+  for (let p = phase; p < PHASES.length; p++, i = 0) {
+    const entries = phases[PHASES[p]!];
+    if (entries === null) continue;
+    for (; i < entries.length; i++) {
+      const e = entries[i]!;
+      const done = settle(e, await e.run(ctx), monitored);
+      if (done !== undefined) return done;
+    }
+  }
+  return CONTINUED;
 }

@@ -82,4 +82,37 @@ describe('policy phases', () => {
     assert.equal(phases.authenticate, null);
     assert.ok(Object.isFrozen(phases) && Object.isFrozen(phases.inspect));
   });
+  test('synchronous policies answer without a promise; an async one in the middle keeps the order', async () => {
+    const log: string[] = [];
+    const syncOnly = compilePhases(compileCtx, [
+      factory('a', 'clientGate', log),
+      factory('b', 'inspect', log),
+    ])!;
+    const r = runPhases(syncOnly, ctx, []);
+    assert.ok(!(r instanceof Promise));
+    const asyncOne: PolicyFactory = {
+      name: 'slow',
+      phase: 'rateLimit',
+      compile: () => ({
+        name: 'slow',
+        mode: 'enforce',
+        run: async () => {
+          await new Promise((res) => setTimeout(res, 5));
+          log.push('slow');
+          return CONTINUE;
+        },
+      }),
+    };
+    log.length = 0;
+    const mixed = compilePhases(compileCtx, [
+      factory('z', 'inspect', log),
+      asyncOne,
+      factory('g', 'clientGate', log),
+      factory('v', 'validate', log),
+    ])!;
+    const m = runPhases(mixed, ctx, []);
+    assert.ok(m instanceof Promise);
+    assert.equal((await m).verdict.kind, 'continue');
+    assert.deepEqual(log, ['g', 'slow', 'v', 'z']);
+  });
 });
