@@ -77,11 +77,10 @@ function compileSchema(
   c: PolicyCompileContext,
   op: Operation,
   schema: unknown,
-  closeObjects: boolean,
   what: string,
 ): ValidateFunction {
   try {
-    const translated = toRequestSchema(schema, { dialect: c.document.version, closeObjects });
+    const translated = toRequestSchema(schema, { dialect: c.document.version, closeObjects: true });
     return ajvFor(c.document).compile(translated);
   } catch (err) {
     throw new ConfigError(
@@ -169,22 +168,15 @@ export function compileValidation(c: PolicyCompileContext, op: Operation, g: Rea
     string,
     { type: 'object'; properties: Record<string, unknown>; required: string[] }
   > = {};
+  for (const where of ['path', 'query', 'header', 'cookie']) {
+    locations[where] = { type: 'object', properties: {}, required: [] };
+  }
   for (const p of op.parameters) {
-    let loc = locations[p.in];
-    if (loc === undefined) {
-      loc = { type: 'object', properties: {}, required: [] };
-      locations[p.in] = loc;
-    }
+    const loc = locations[p.in]!;
     loc.properties[p.name] = p.schema ?? {};
     if (p.required) loc.required.push(p.name);
   }
-  const validateParams = compileSchema(
-    c,
-    op,
-    { type: 'object', properties: locations },
-    !strip,
-    'the parameters',
-  );
+  const validateParams = compileSchema(c, op, { type: 'object', properties: locations }, 'the parameters');
 
   const body = op.requestBody;
   const media = new Map<string, MediaEntry>();
@@ -197,9 +189,7 @@ export function compileValidation(c: PolicyCompileContext, op: Operation, g: Rea
       media.set(key, {
         kind,
         validate:
-          parses && m.schema !== undefined
-            ? compileSchema(c, op, m.schema, !strip, `the ${key} body`)
-            : undefined,
+          parses && m.schema !== undefined ? compileSchema(c, op, m.schema, `the ${key} body`) : undefined,
         schema: m.schema,
         encoding: rawMedia?.encoding,
       });
