@@ -215,6 +215,7 @@ describe('JWKS cache', () => {
     let clock = 1_000_000;
     const cache = new JwksCache(server.url, { maxAgeMs: 1000, now: () => clock });
     const verify = createJwtVerifier({
+      cacheMs: 0,
       issuers: [
         {
           issuer: ISS,
@@ -359,5 +360,36 @@ describe('JWT with an HMAC secret and static keys', () => {
     });
     assert.ok((await v2(t)).ok);
     assert.ok(createPublicKey(pem));
+  });
+});
+
+describe('verified-token cache', () => {
+  test('a cached token stops being accepted at its exp', async () => {
+    const secret = new TextEncoder().encode('another-strong-secret-of-32-bytes-or-more');
+    let clock = Date.now();
+    const verify = createJwtVerifier(
+      {
+        issuers: [
+          { issuer: undefined, audience: undefined, algorithms: ['HS256'], keys: { kind: 'secret', secret } },
+        ],
+        clockSkewSeconds: 0,
+        maxLifetimeSeconds: 3600,
+        requiredClaims: ['exp'],
+        claims: { consumer: 'sub', roles: 'role', scopes: 'scope' },
+        revocations: undefined,
+      },
+      () => clock,
+    );
+    const iat = Math.floor(clock / 1000);
+    const t = await new SignJWT({ sub: 'c' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 60)
+      .sign(secret);
+    assert.ok((await verify(t)).ok);
+    assert.ok((await verify(t)).ok);
+    clock += 61_000;
+    const r = await verify(t);
+    assert.equal(!r.ok && r.code, 'auth.jwt.expired');
   });
 });
