@@ -6,7 +6,7 @@ import { Readable, Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { problemBody, REFUSALS, type Refusal, refuse } from '../errors.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { GatewayMetrics } from '../platform/metrics.ts';
+import { createRequestRecorder, type GatewayMetrics } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
 import { forwardedHeader, resolveClient } from './forwarded.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
@@ -92,6 +92,7 @@ class BodyTooLargeError extends Error {
 /** Build the request handler for one listener. It reads `state` per request, so reloads take effect at once. */
 export function createHandler(state: GatewayState, listener: ListenerInfo, deps: HandlerDeps) {
   const { logger, metrics } = deps;
+  const recorder = createRequestRecorder(metrics);
   const accessLog = state.plan.config.log.access;
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -138,8 +139,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       }
       const apiName = route?.api.name;
       const routeId = route?.id;
-      metrics.requests.inc({ api: apiName ?? '', route: routeId ?? '(none)', status: finalStatus, decision });
-      metrics.duration.observe({ api: apiName ?? '', route: routeId ?? '(none)' }, latencyMs / 1000);
+      recorder.request(apiName ?? '', routeId ?? '(none)', finalStatus, decision, latencyMs / 1000);
       const record: AccessRecord = {
         requestId,
         method,
@@ -394,7 +394,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         ({ statusCode, headers: upstreamHeaders }) => {
           answered = true;
           upstreamMs = performance.now() - upstreamStart;
-          metrics.upstreamDuration.observe({ upstream: upstream.name }, upstreamMs / 1000);
+          recorder.upstream(upstream.name, upstreamMs / 1000);
           const checks = ctxRef?.responseBodyChecks;
           if (checks !== undefined && statusCode >= 200 && statusCode < 300) {
             held = holdResponse(statusCode, responseHeaders(statusCode, upstreamHeaders), checks);
@@ -411,7 +411,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
           }
           if (!answered) {
             upstreamMs = performance.now() - upstreamStart;
-            metrics.upstreamDuration.observe({ upstream: upstream.name }, upstreamMs / 1000);
+            recorder.upstream(upstream.name, upstreamMs / 1000);
           }
           upstreamError(err);
         },

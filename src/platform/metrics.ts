@@ -49,3 +49,44 @@ export function createMetrics(prefix = 'rampart_'): GatewayMetrics {
     }),
   };
 }
+
+type Child = { inc(): void };
+type ObserveChild = { observe(v: number): void };
+
+/**
+ * Record one finished request. Label children are cached by their values, so the hot path does a
+ * string concatenation and a Map lookup instead of prom-client's per-call label hashing. The caches
+ * are bounded: past the cap a label set is recorded the slow way.
+ */
+export function createRequestRecorder(metrics: GatewayMetrics) {
+  const counters = new Map<string, Child>();
+  const durations = new Map<string, ObserveChild>();
+  const upstreams = new Map<string, ObserveChild>();
+  const CAP = 10_000;
+  return {
+    request(api: string, route: string, status: number, decision: string, seconds: number): void {
+      const key = `${api}\u0000${route}\u0000${status}\u0000${decision}`;
+      let c = counters.get(key);
+      if (c === undefined) {
+        c = metrics.requests.labels({ api, route, status, decision });
+        if (counters.size < CAP) counters.set(key, c);
+      }
+      c.inc();
+      const dKey = `${api}\u0000${route}`;
+      let d = durations.get(dKey);
+      if (d === undefined) {
+        d = metrics.duration.labels({ api, route });
+        if (durations.size < CAP) durations.set(dKey, d);
+      }
+      d.observe(seconds);
+    },
+    upstream(name: string, seconds: number): void {
+      let u = upstreams.get(name);
+      if (u === undefined) {
+        u = metrics.upstreamDuration.labels({ upstream: name });
+        if (upstreams.size < CAP) upstreams.set(name, u);
+      }
+      u.observe(seconds);
+    },
+  };
+}
