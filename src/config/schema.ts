@@ -259,9 +259,10 @@ const Inspection = Type.Object(
       uniqueItems: true,
     }),
     headers: Type.Array(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$" }), {
-      default: ['referer', 'user-agent', 'x-forwarded-host'],
+      default: ['referer', 'user-agent'],
       maxItems: 64,
-      description: 'request headers inspected (query, path, cookies and bodies always are)',
+      description:
+        'request headers inspected (query, path, cookies and bodies always are); SSRF is not checked in headers',
     }),
     cookies: Type.Boolean({ default: true }),
     internalHosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {

@@ -7,6 +7,7 @@ import { authnPolicy } from './authn.ts';
 import { authzPolicy } from './authz.ts';
 import { bruteForceGatePolicy, loginPolicy } from './bruteforce.ts';
 import { clientGatePolicy, consumerGatePolicy } from './client-gate.ts';
+import { inspectPolicy } from './inspect.ts';
 import { rateLimitPolicy } from './ratelimit.ts';
 import { resourceLimitsPolicy } from './resource-limits.ts';
 import type { PolicyServices } from './services.ts';
@@ -54,6 +55,7 @@ export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   // cheapest first in the validate phase: counts and caps before any schema work
   resourceLimitsPolicy,
   validatePolicy,
+  inspectPolicy,
 ];
 
 /** Compile every factory for one route into frozen phases, or null when no policy applies. */
