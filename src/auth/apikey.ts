@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { formatRampartKey, verifyRampartKeyChecksum } from '../secrets/rampart-key.ts';
 
 /** Which environment a key is for; it shows in the prefix (`rk_live_`, `rk_test_`). */
@@ -22,8 +22,11 @@ export function isWellFormedApiKey(key: string): boolean {
   return key.length === 46 && verifyRampartKeyChecksum(key);
 }
 
-/** The stored form of a key: HMAC-SHA-256 keyed by the server pepper, lower-case hex. */
-export function hashApiKey(key: string, pepper: Buffer): string {
+/**
+ * The stored form of a key: HMAC-SHA-256 keyed by the server pepper, lower-case hex. Pass the pepper
+ * as a KeyObject (createSecretKey) on hot paths: a Buffer key is re-imported on every call, ~8x slower.
+ */
+export function hashApiKey(key: string, pepper: Buffer | KeyObject): string {
   return createHmac('sha256', pepper).update(key, 'utf8').digest('hex');
 }
 

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { ApiKeyRecord, Consumer, Store } from '../store/types.ts';
 import {
   digestsEqual,
@@ -47,7 +48,7 @@ export interface IssuedKey {
  */
 export class KeyService {
   readonly store: Store;
-  readonly #pepper: Buffer;
+  readonly #pepper: KeyObject;
   readonly #revocations: RevocationSet | undefined;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #pending = new Map<string, number>();
@@ -61,7 +62,7 @@ export class KeyService {
 
   constructor(store: Store, pepper: Buffer, revocations?: RevocationSet, options: KeyServiceOptions = {}) {
     this.store = store;
-    this.#pepper = pepper;
+    this.#pepper = createSecretKey(pepper);
     this.#revocations = revocations;
     this.#cacheTtlMs = options.cacheTtlMs ?? 5_000;
     this.#negativeTtlMs = options.negativeTtlMs ?? 1_000;
