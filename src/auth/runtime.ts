@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { type Authenticator, apiKeyAuthenticator, jwtAuthenticator } from './authenticators.ts';
+import { introspectionAuthenticator } from './introspection.ts';
 import { JwksCache } from './jwks.ts';
 import {
   createJwtVerifier,
@@ -66,6 +67,8 @@ function buildAuthenticators(
   for (const [name, cfg] of Object.entries(auth.jwt)) {
     add(name, jwtAuthenticator(name, createJwtVerifier(jwtSettings(name, cfg, baseDir, services))));
   }
+  for (const [name, cfg] of Object.entries(auth.introspection))
+    add(name, introspectionAuthenticator(name, cfg));
   return out;
 }
 
