@@ -117,6 +117,9 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
           minVersion: l.tls?.minVersion ?? 'TLSv1.2',
           ciphers: `${TLS13_CIPHERS}:${TLS12_CIPHERS}`,
           honorCipherOrder: true,
+          // a client CA asks for client certificates; the mtls authenticator refuses unverified ones per
+          // operation, so public operations stay reachable without a certificate
+          ...(tls.ca === undefined ? {} : { requestCert: true, rejectUnauthorized: false }),
         };
         server = createHttpsServer(httpsOptions, handler) as unknown as Server;
       }
