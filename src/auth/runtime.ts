@@ -11,6 +11,7 @@ import {
   type KeySource,
   staticKeySource,
 } from './jwt.ts';
+import { mtlsAuthenticator } from './mtls.ts';
 import type { AuthConfig, IssuerConfig, JwtConfig } from './schema.ts';
 import type { AuthServices } from './services.ts';
 
@@ -67,8 +68,12 @@ function buildAuthenticators(
   for (const [name, cfg] of Object.entries(auth.jwt)) {
     add(name, jwtAuthenticator(name, createJwtVerifier(jwtSettings(name, cfg, baseDir, services))));
   }
-  for (const [name, cfg] of Object.entries(auth.introspection))
+  for (const [name, cfg] of Object.entries(auth.introspection)) {
     add(name, introspectionAuthenticator(name, cfg));
+  }
+  for (const [name, cfg] of Object.entries(auth.mtls)) {
+    add(name, mtlsAuthenticator(name, cfg.consumerFrom, cfg.roles, cfg.scopes));
+  }
   return out;
 }
 
