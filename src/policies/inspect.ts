@@ -82,6 +82,37 @@ const NAME_MAX = 64;
 // Most body strings looked at; bodies are already capped in size and element count.
 const MAX_BODY_VALUES = 100_000;
 
+// Short values repeat across requests (enum values, codes, tags): their verdicts are remembered,
+// per set of detector options, in bounded maps that start over when full. Detection is a pure
+// function of the value and the options, so a cached verdict is the same verdict.
+const CACHE_MAX_LENGTH = 128;
+const CACHE_MAX_ENTRIES = 4096;
+const verdictCaches = new Map<string, Map<string, Detection | null>>();
+
+function cacheFor(options: DetectOptions): Map<string, Detection | null> {
+  const key = `${[...(options.kinds ?? [])].sort().join(',')}|${(options.internalHosts ?? []).join(',')}`;
+  let cache = verdictCaches.get(key);
+  if (cache === undefined) {
+    cache = new Map();
+    verdictCaches.set(key, cache);
+  }
+  return cache;
+}
+
+function detectCached(
+  value: string,
+  options: DetectOptions,
+  cache: Map<string, Detection | null> | null,
+): Detection | null {
+  if (cache === null || value.length > CACHE_MAX_LENGTH) return detectInjection(value, options);
+  const hit = cache.get(value);
+  if (hit !== undefined) return hit;
+  const d = detectInjection(value, options);
+  if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
+  cache.set(value, d);
+  return d;
+}
+
 interface Exclusion {
   readonly pattern: string;
   readonly prefix: boolean;
@@ -234,11 +265,16 @@ export function compileInspection(
     return out;
   };
 
+  const caches = new Map<DetectOptions, Map<string, Detection | null>>([
+    [base, cacheFor(base)],
+    [headerOptions, cacheFor(headerOptions)],
+  ]);
   const check = (parameter: string, value: string, options: DetectOptions = base): Found | null => {
     if (value === '') return null;
     const o = optionsFor(parameter, options);
     if (o === null) return null;
-    const d = detectInjection(value, o);
+    // options narrowed by an exclusion are per parameter: not cached
+    const d = detectCached(value, o, caches.get(o) ?? null);
     return d === null ? null : new Found(parameter, d);
   };
   const checkKey = (parameter: string, key: string): Found | null => {

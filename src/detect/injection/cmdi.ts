@@ -399,7 +399,8 @@ export function detectCmdi(input: Inspection): Detection | null {
   const rest = text.slice(lead.end).trim();
   if (rest === '' && BARE_COMMANDS.has(lead.name)) return frag(0.7);
   if (hasSubcommand(text, lead)) return frag(0.8);
-  if (LEADING_COMMANDS.has(lead.name) && (rest === '' || shellArgumentAt(text, lead.end))) return frag(0.75);
+  // alone, `id`, `nc`, `python` or `curl` are data (a sort key, a state code, a tag); with an argument, a command
+  if (LEADING_COMMANDS.has(lead.name) && rest !== '' && shellArgumentAt(text, lead.end)) return frag(0.75);
   if (
     (STRONG_COMMANDS.has(lead.name) || WEAK_COMMANDS.has(lead.name)) &&
     rest !== '' &&

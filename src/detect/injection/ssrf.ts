@@ -24,6 +24,9 @@ const INTERNAL_NAMES: ReadonlySet<string> = new Set([
   'lvh.me',
   'vcap.me',
 ]);
+// Internal names that are also ordinary words: internal only inside a URL.
+const BARE_WORDS: ReadonlySet<string> = new Set(['metadata', 'instance-data']);
+
 const INTERNAL_SUFFIXES: readonly string[] = [
   '.localhost',
   '.internal',
@@ -242,7 +245,8 @@ export function detectSsrf(input: Inspection): Detection | null {
   }
   // A bare host (the whole value): `127.0.0.1:8080`, `[::1]`, `localhost`, `10.0.0.5/admin`.
   const bare = text.trim();
-  if (bare.length > 0 && bare.length <= 256 && !/\s/.test(bare)) {
+  // a bare `metadata` is a word (`?include=metadata`); only in a URL is it GCP's short host name
+  if (bare.length > 0 && bare.length <= 256 && !/\s/.test(bare) && !BARE_WORDS.has(bare)) {
     const start = bare.startsWith('//') ? 2 : 0;
     const end = authorityEnd(bare, start);
     const authority = bare.slice(start, end);
