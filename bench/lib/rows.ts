@@ -18,6 +18,11 @@ export const ROWS: readonly RowSpec[] = [
   { key: 'c', label: 'Rampart, routing only', start: rampartRow('bench/configs/routing.yaml') },
   { key: 'm', label: 'Rampart, memory limiter', start: rampartRow('bench/configs/ratelimit-memory.yaml') },
   { key: 'r', label: 'Rampart, Redis limiter', start: rampartRow('bench/configs/ratelimit-redis.yaml') },
+  {
+    key: 'v',
+    label: 'Rampart, validation + inspection',
+    start: rampartRow('bench/configs/validate-inspect.yaml'),
+  },
   { key: 'e', label: 'nginx reverse proxy', start: startNginx },
 ];
 
@@ -29,4 +34,6 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   // issue 4 targets: memory limiter ≥ 95% of routing only, Redis limiter ≥ 80%
   ['m', 'c'],
   ['r', 'c'],
+  // issue 11 target: validation + inspection cost ≤ 25% of routing only (v/c ≥ 0.8)
+  ['v', 'c'],
 ];
