@@ -5,6 +5,7 @@ import { type Command, type CommandIO, EXIT } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { gatewayCommand } from './gateway.ts';
 import { keysCommand } from './keys.ts';
+import { scanCommand } from './scan.ts';
 import { secretsCommand } from './secrets.ts';
 import { validateConfigCommand } from './validate-config.ts';
 
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   validateConfigCommand,
   keysCommand,
   auditCommand,
+  scanCommand,
   secretsCommand,
   demoCommand,
 ];
