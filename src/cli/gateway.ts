@@ -114,6 +114,7 @@ async function runWorker(
     }
     throw err;
   }
+  for (const warning of plan.warnings) logger.warn({ msg: warning });
   logger.info({
     msg: 'gateway listening',
     listeners: gateway.listeners.map((l) => l.url),

@@ -39,6 +39,7 @@ Exit codes: 0 valid, 2 invalid config or document (the error names file:line:col
         mode: r.mode,
         maxBodyBytes: r.maxBodyBytes,
       }));
+      for (const w of plan.warnings) io.stderr.write(`warning: ${w}\n`);
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ file: loaded.file, routes: rows }, null, 2)}\n`);
       } else {

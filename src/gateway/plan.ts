@@ -71,6 +71,8 @@ export interface Plan {
   readonly hasTrustedProxies: boolean;
   /** Certificates and keys read at load, by listener index. */
   readonly tls: readonly (TlsMaterial | undefined)[];
+  /** Things that load but deserve attention (printed by validate-config, logged by the gateway). */
+  readonly warnings: readonly string[];
 }
 
 /** PEM material for one TLS listener. */
@@ -254,7 +256,18 @@ export async function compilePlan(
     tls.push(l.tls === undefined ? undefined : await readTls(loaded, i, l.tls));
   }
 
+  const warnings: string[] = [];
+  const unauthenticated = routes.filter((r) => r.authenticated && r.phases?.authenticate == null);
+  if (unauthenticated.length > 0) {
+    const names = unauthenticated.slice(0, 5).map((r) => `${r.method} ${r.template}`);
+    warnings.push(
+      `${unauthenticated.length} operation(s) declare a security requirement but no authenticator is configured ` +
+        `(auth:), so the gateway forwards them without checking credentials: ${names.join(', ')}${unauthenticated.length > 5 ? ', …' : ''}`,
+    );
+  }
+
   return Object.freeze({
+    warnings: Object.freeze(warnings),
     loaded,
     config,
     router,

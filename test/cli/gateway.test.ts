@@ -64,6 +64,10 @@ describe('rampart CLI', () => {
     assert.match(r.stdout, /valid, 6 routes/);
     assert.match(r.stdout, /GET\s+\/v1\/users\/\{id\}\s+t\s+getUser\s+required\s+enforce/);
     assert.match(r.stdout, /GET\s+\/v1\/health\s+t\s+health\s+public/);
+    assert.match(
+      r.stderr,
+      /warning: 3 operation\(s\) declare a security requirement but no authenticator is configured/,
+    );
   });
 
   test('validate-config names file:line:column of a bad config and exits 2', async () => {
