@@ -16,6 +16,7 @@ import {
   detectNoSqlKey,
   type InjectionKind,
 } from '../detect/injection/index.ts';
+import { MAX_INSPECTED_LENGTH } from '../detect/normalize.ts';
 import { ConfigError, type Refusal, type RefusalCode, refuse } from '../errors.ts';
 import {
   CONTINUE,
@@ -99,12 +100,27 @@ function cacheFor(options: DetectOptions): Map<string, Detection | null> {
   return cache;
 }
 
+// The detectors read at most MAX_INSPECTED_LENGTH characters of a value: a longer one is inspected
+// in overlapping windows, so that no payload hides behind 64 KiB of padding.
+const WINDOW_OVERLAP = 1024;
+
+function detectWindows(value: string, options: DetectOptions): Detection | null {
+  if (value.length <= MAX_INSPECTED_LENGTH) return detectInjection(value, options);
+  const step = MAX_INSPECTED_LENGTH - WINDOW_OVERLAP;
+  for (let at = 0; at < value.length; at += step) {
+    const d = detectInjection(value.slice(at, at + MAX_INSPECTED_LENGTH), options);
+    if (d !== null) return d;
+    if (at + MAX_INSPECTED_LENGTH >= value.length) break;
+  }
+  return null;
+}
+
 function detectCached(
   value: string,
   options: DetectOptions,
   cache: Map<string, Detection | null> | null,
 ): Detection | null {
-  if (cache === null || value.length > CACHE_MAX_LENGTH) return detectInjection(value, options);
+  if (cache === null || value.length > CACHE_MAX_LENGTH) return detectWindows(value, options);
   const hit = cache.get(value);
   if (hit !== undefined) return hit;
   const d = detectInjection(value, options);
@@ -228,6 +244,11 @@ class Found {
   }
 }
 
+// Returned when a body has more values than inspection looks at: refused, never passed unseen.
+const TOO_MANY = new Found('body:', { kind: 'sqli', rule: 'limits', score: 0, fragment: '' });
+const TOO_MANY_REFUSAL = refuse('input.limits', 'the request carries more values than are inspected');
+const QUERY_REFUSAL = refuse('request.query.too_many');
+
 /** Compile inspection for one route (exported for tests). */
 export function compileInspection(
   c: PolicyCompileContext,
@@ -286,7 +307,7 @@ export function compileInspection(
   };
 
   const walkJson = (value: unknown, pointer: string, budget: { left: number }): Found | null => {
-    if (--budget.left < 0) return null;
+    if (--budget.left < 0) return TOO_MANY;
     if (typeof value === 'string') return check(`body:${pointer}`, value);
     if (typeof value !== 'object' || value === null) return null;
     if (Array.isArray(value)) {
@@ -341,7 +362,8 @@ export function compileInspection(
       if (found !== null) break;
     }
     if (found === null && ctx.query !== '') {
-      const parts = ctx.query.split('&', MAX_QUERY_PAIRS);
+      const parts = ctx.query.split('&', MAX_QUERY_PAIRS + 1);
+      if (parts.length > MAX_QUERY_PAIRS) return { kind: 'refuse', refusal: QUERY_REFUSAL };
       for (const part of parts) {
         if (part === '') continue;
         const eq = part.indexOf('=');
@@ -381,6 +403,7 @@ export function compileInspection(
       if (body !== undefined) found = inspectBody(body);
     }
     if (found === null) return CONTINUE;
+    if (found === TOO_MANY) return { kind: 'refuse', refusal: TOO_MANY_REFUSAL };
     const d = found.detection;
     const finding: InspectionFinding = {
       parameter: found.parameter,

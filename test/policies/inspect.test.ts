@@ -174,6 +174,13 @@ describe('inspect policy through the gateway', () => {
     const sqliNote = await send(gw.url, 'POST', '/tickets', JSON.stringify({ notes: ["' OR 1=1--"] }), json);
     assert.equal(sqliNote.json?.code, 'inject.sqli');
   });
+  it('finds a payload hidden behind 64 KiB of padding in one value', async () => {
+    const body = JSON.stringify({ body: `${'a '.repeat(40_000)}' UNION SELECT password FROM users--` });
+    const r = await send(gw.url, 'POST', '/tickets', body, json);
+    assert.equal(r.json?.code, 'inject.sqli');
+    const clean = await send(gw.url, 'POST', '/tickets', JSON.stringify({ body: 'a '.repeat(40_000) }), json);
+    assert.equal(clean.status, 200);
+  });
   it('decodes bodies itself when validation is off (form fields)', async () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     const r = await send(
