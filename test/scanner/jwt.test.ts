@@ -28,7 +28,7 @@ describe('scanner JWT helpers', () => {
     const jwt = decodeJwt(token);
     assert.ok(jwt);
     assert.equal(crackHmac(jwt), 'secret123');
-    const strong = decodeJwt(signHs({ alg: 'HS256' }, { sub: '1' }, 'x'.repeat(16) + 'Q7#unlisted-secret'));
+    const strong = decodeJwt(signHs({ alg: 'HS256' }, { sub: '1' }, `${'x'.repeat(16)}Q7#unlisted-secret`));
     assert.ok(strong);
     assert.equal(crackHmac(strong), undefined);
     const rs = decodeJwt(`${Buffer.from('{"alg":"RS256"}').toString('base64url')}.e30.sig`);
