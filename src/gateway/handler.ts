@@ -54,6 +54,8 @@ export interface AccessRecord {
   readonly status: number;
   readonly decision: 'allow' | 'refuse' | 'monitor' | 'error' | 'aborted';
   readonly code: string | undefined;
+  /** What a refusing detector matched (truncated, never a credential); not sent to the client. */
+  readonly evidence: string | undefined;
   readonly policy: string | undefined;
   readonly clientIp: string;
   readonly latencyMs: number;
@@ -111,6 +113,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
     let status = 0;
     let decision: AccessRecord['decision'] = 'allow';
     let code: string | undefined;
+    let evidence: string | undefined;
     let policy: string | undefined;
     let upstreamMs: number | undefined;
     let monitored: MonitoredRefusal[] | undefined;
@@ -149,6 +152,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         status: finalStatus,
         decision,
         code,
+        evidence,
         policy,
         clientIp: client.ip,
         latencyMs: Math.round(latencyMs * 1000) / 1000,
@@ -176,6 +180,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       const info = REFUSALS[refusal.code];
       status = info.status;
       code = refusal.code;
+      evidence = refusal.evidence;
       if (decision === 'allow' || decision === 'monitor') decision = info.status >= 500 ? 'error' : 'refuse';
       if (res.headersSent) {
         res.destroy();
@@ -358,10 +363,13 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       const headers: string[] = [];
       const raw = req.rawHeaders;
       const connectionTokens = connectionListed(req.headers.connection);
+      // a policy that read (and maybe rewrote) the body forwards those bytes with their own length
+      const buffered = ctxRef?.body;
       for (let i = 0; i < raw.length; i += 2) {
         const name = raw[i]!;
         const lower = name.toLowerCase();
         if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
+        if (buffered !== undefined && lower === 'content-length') continue;
         // x-rampart-* carry facts the gateway established (identity, scopes): no client may send them
         if (lower.startsWith('x-rampart-')) continue;
         if (connectionTokens?.has(lower)) continue;
@@ -371,10 +379,10 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       if (client.host !== '') headers.push('x-forwarded-host', client.host);
       headers.push('forwarded', forwardedHeader(client), 'x-request-id', requestId);
       for (const [k, v] of added) headers.push(k, v);
+      if (buffered !== undefined) headers.push('content-length', String(buffered.byteLength));
 
       let body: Readable | Buffer | null = null;
-      // a policy that read the body (login username, validation) forwards the bytes it read
-      if (ctxRef?.body !== undefined) body = ctxRef.body;
+      if (buffered !== undefined) body = buffered;
       else if (chunked) body = Readable.from(countBytes(req, r.maxBodyBytes), { objectMode: false });
       else if (declaredLength > 0) body = req;
 
