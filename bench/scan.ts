@@ -16,7 +16,9 @@ async function scanOne(name: 'demo' | 'control'): Promise<ScanResult> {
       ? await startDemoApi({ quiet: true })
       : await startControlApi({ quiet: true, rateLimit: { limit: 1_000_000, windowMs: 60_000 } });
   try {
-    const document = await loadOpenApi(new URL(`../examples/${name}-api/openapi.yaml`, import.meta.url).pathname);
+    const document = await loadOpenApi(
+      new URL(`../examples/${name}-api/openapi.yaml`, import.meta.url).pathname,
+    );
     const loaded = await loadScanConfig(new URL(`../examples/scan-${name}.yaml`, import.meta.url).pathname);
     const config = { ...loaded, allowDestructive: true, ...(rateArg !== undefined ? { rate: rateArg } : {}) };
     const perCheck = new Map<string, number>();
@@ -26,7 +28,8 @@ async function scanOne(name: 'demo' | 'control'): Promise<ScanResult> {
       target: api.url,
       config,
       onProgress: (p) => {
-        if (last.check !== '') perCheck.set(last.check, (perCheck.get(last.check) ?? 0) + p.requests - last.requests);
+        if (last.check !== '')
+          perCheck.set(last.check, (perCheck.get(last.check) ?? 0) + p.requests - last.requests);
         last = { check: p.check, requests: p.requests };
       },
     });

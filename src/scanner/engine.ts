@@ -69,6 +69,8 @@ export interface ScanResult {
   readonly findings: readonly Finding[];
   readonly checks: readonly CheckMeta[];
   readonly units: { readonly run: number; readonly skipped: number };
+  /** How many responses had each status ('error' for transport failures): shows throttling or blocking. */
+  readonly statuses: Readonly<Record<string, number>>;
   /** Why the scan stopped early ('budget' or the target's failure), or undefined. */
   readonly stopped: string | undefined;
   /** Check failures (bugs or unexpected input), reported rather than thrown. */
@@ -218,8 +220,13 @@ class Scan implements ScanContext {
     this.redactor = redactor;
   }
 
-  send(req: ScanRequest, options?: { timeoutMs?: number }): Promise<Exchange> {
-    return this.client.send(req, options);
+  readonly statuses = new Map<string, number>();
+
+  async send(req: ScanRequest, options?: { timeoutMs?: number }): Promise<Exchange> {
+    const ex = await this.client.send(req, options);
+    const key = ex.response === null ? 'error' : String(ex.response.status);
+    this.statuses.set(key, (this.statuses.get(key) ?? 0) + 1);
+    return ex;
   }
 
   requests(): number {
@@ -550,6 +557,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
     findings: [...scan.findings.values()],
     checks: selectedChecks(config).map((c) => c.meta),
     units: { run: ran, skipped: units.length - runnable.length },
+    statuses: Object.fromEntries([...scan.statuses].sort((a, b) => a[0].localeCompare(b[0]))),
     stopped,
     errors,
   };

@@ -10,6 +10,11 @@ export function formatConsole(report: ScanReport): string {
   lines.push(
     `${result.requests} requests in ${(result.durationMs / 1000).toFixed(1)} s; ${result.units.run} tests run, ${result.units.skipped} skipped`,
   );
+  lines.push(
+    `responses: ${Object.entries(result.statuses)
+      .map(([status, n]) => `${status}×${n}`)
+      .join(' ')}`,
+  );
   if (result.stopped !== undefined) lines.push(`stopped early: ${result.stopped}`);
   lines.push('');
   const rows: string[][] = [['check', 'category', 'severity', 'findings']];

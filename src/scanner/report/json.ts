@@ -14,6 +14,7 @@ export function formatJson(report: ScanReport): string {
       durationMs: result.durationMs,
       requests: result.requests,
       units: result.units,
+      statuses: result.statuses,
       stopped: result.stopped ?? null,
       summary: countBySeverity(report.findings),
       checks: result.checks,
