@@ -3,9 +3,20 @@
  * To add a row, add one entry; e.g. the demo-policy row:
  *   { key: 'd', label: 'Rampart, demo policies', start: rampartRow('bench/configs/policies.yaml', { 'x-api-key': '…' }) }
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { startNginx } from './nginx.ts';
 import { rampartRow, startReference } from './node-rows.ts';
 import type { RowSpec } from './target.ts';
+
+/** Row (d) verifies an HS256 JWT: a fresh secret per run, and a token signed with it. */
+function demoPolicyToken(): string {
+  const secret = randomBytes(32).toString('base64url');
+  process.env.RAMPART_BENCH_HS_SECRET = secret;
+  const now = Math.floor(Date.now() / 1000);
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ iss: 'https://bench.rampart.test', sub: 'bench-user', iat: now, exp: now + 3600 })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
 
 /** Every row, in table order; `--rows` picks among their keys. */
 export const ROWS: readonly RowSpec[] = [
@@ -16,6 +27,11 @@ export const ROWS: readonly RowSpec[] = [
   },
   { key: 'b', label: 'reference proxy (node:http + undici Pool)', start: startReference },
   { key: 'c', label: 'Rampart, routing only', start: rampartRow('bench/configs/routing.yaml') },
+  {
+    key: 'd',
+    label: 'Rampart, demo policies (JWT, rate limit, validation, inspection)',
+    start: rampartRow('bench/configs/demo-policies.yaml', { authorization: `Bearer ${demoPolicyToken()}` }),
+  },
   { key: 'm', label: 'Rampart, memory limiter', start: rampartRow('bench/configs/ratelimit-memory.yaml') },
   { key: 'r', label: 'Rampart, Redis limiter', start: rampartRow('bench/configs/ratelimit-redis.yaml') },
   {
