@@ -60,12 +60,18 @@ Rampart demo
   gateway (protected):           ${g}
   admin (health, metrics):       ${gw.admin?.url ?? 'off'}
 
-Try:
-  curl -s ${g}/api/v1/health                      # declared, public: forwarded
-  curl -si ${g}/api/v1/debug                      # undeclared: 404 route.undeclared
-  curl -si ${g}/api/v1/health/..%2f..%2fetc       # encoded slash: 400 request.path.encoding
-  curl -si -X DELETE ${g}/api/v1/health           # undeclared method: 405 with Allow
-  curl -si ${a}/api/v1/orders/1                   # direct: the demo API answers anything
+Try (the same request directly and through the gateway; the gateway's answer explains itself):
+  curl -s ${g}/api/v1/health                                   # declared and public: forwarded
+  curl -s ${g}/api/v1/debug                                    # undeclared: 404 route.undeclared
+  curl -s ${g}/api/v1/orders/1                                 # no token: 401 auth.missing
+  TOKEN=$(curl -s -X POST ${g}/api/v1/auth/login -H 'content-type: application/json' \\
+    -d '{"username":"alice","password":"alice123"}' | sed 's/.*"token":"\\([^"]*\\)".*/\\1/')
+  curl -s -H "authorization: Bearer $TOKEN" ${a}/api/v1/users/2          # direct: bob's record and password hash
+  curl -s -H "authorization: Bearer $TOKEN" ${g}/api/v1/users/2          # gateway: 403 authz.bola
+  curl -s -H "authorization: Bearer $TOKEN" "${g}/api/v1/products/search?q=%27%20OR%201%3D1--"   # 403 inject.sqli
+  curl -s -X PATCH -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -d '{"role":"admin"}' ${g}/api/v1/users/1                              # mass assignment: 400 input.schema
+  curl -s -X DELETE -H "authorization: Bearer $TOKEN" ${g}/api/v1/admin/users/2   # 403 authz.function
   curl -s ${gw.admin?.url ?? ''}/metrics | grep rampart_requests_total
 
 Ctrl-C stops both.
