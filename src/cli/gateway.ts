@@ -9,6 +9,7 @@ import { compilePlan, type Plan } from '../gateway/plan.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { OpenApiError } from '../openapi/load.ts';
 import { startAdminServer } from '../platform/admin.ts';
+import { openAdminApi } from '../platform/admin-api.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { closeServices, createServices, type PolicyServices } from '../policies/services.ts';
@@ -201,6 +202,7 @@ async function runPrimary(plan: Plan, options: RunOptions, logger: Logger): Prom
           body: await await aggregator.clusterMetrics(),
         }),
         ready: () => !stopping && listening >= options.workers,
+        api: await openAdminApi(plan.config, plan.loaded.dir, logger),
       })
     : undefined;
   const fork = () => cluster.fork({ RAMPART_WORKER: '1' });

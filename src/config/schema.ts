@@ -53,6 +53,12 @@ const Admin = Type.Object(
     enabled: Type.Boolean({ default: true }),
     host: Type.String({ default: '127.0.0.1', minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 9901 }),
+    tokens: Type.Optional(
+      Type.Array(Type.String({ minLength: 16, maxLength: 512 }), {
+        maxItems: 16,
+        description: 'bearer tokens of the admin API (/api/*); use ${ENV}; none: the API answers 404',
+      }),
+    ),
   },
   { additionalProperties: false, default: {}, description: 'admin listener: /healthz, /readyz, /metrics' },
 );
@@ -175,6 +181,65 @@ const InspectExclusion = Type.Union([
 ]);
 
 /** Settings that can be set per route (in `apis[].routes` or the OpenAPI `x-rampart` extension). */
+const GraphqlRequirement = Type.Object(
+  {
+    roles: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { maxItems: 64, description: 'any one of' }),
+    ),
+    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 64, description: 'all of' })),
+  },
+  { additionalProperties: false },
+);
+
+/** A GraphQL endpoint's protection (see src/policies/graphql.ts). */
+const GraphqlRoute = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    mode: Type.Optional(Mode),
+    schema: Type.String({ minLength: 1, description: 'SDL file, relative to the OpenAPI document' }),
+    maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    maxCost: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    maxAliases: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    maxDirectives: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 10, maximum: 1_000_000 })),
+    maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000 })),
+    maxLength: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'query characters' }),
+    ),
+    defaultListSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    maxListSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    costs: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 1_000_000 }), {
+        description: '`Type` or `Type.field` → cost',
+      }),
+    ),
+    introspectionRoles: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { maxItems: 64, description: 'roles allowed to introspect' }),
+    ),
+    fieldAuth: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), GraphqlRequirement, {
+        description: '`Type` or `Type.field` → roles/scopes required',
+      }),
+    ),
+    persisted: Type.Optional(
+      Type.Object(
+        {
+          file: Type.String({
+            minLength: 1,
+            description: 'JSON { sha256: document }, relative to the OpenAPI document',
+          }),
+          required: Type.Optional(Type.Boolean({ description: 'only allowlisted documents run' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    inspectVariables: Type.Optional(
+      Type.Boolean({ description: 'string variables through the injection detectors' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const RoutePolicy = Type.Object(
   {
     mode: Type.Optional(Mode),
@@ -217,6 +282,7 @@ export const RoutePolicy = Type.Object(
         { additionalProperties: false, description: 'injection inspection of this route (see `inspection`)' },
       ),
     ),
+    graphql: Type.Optional(GraphqlRoute),
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import { problemBody, REFUSALS, type RefusalCode, refuse } from '../errors.ts';
 import { type AdminServer, startAdminServer } from '../platform/admin.ts';
+import { openAdminApi } from '../platform/admin-api.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
 import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
@@ -153,6 +154,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
             body: await metrics.registry.metrics(),
           }),
           ready: () => ready && !state.draining,
+          api: await openAdminApi(config, plan.loaded.dir, logger),
         })
       : undefined;
   ready = true;

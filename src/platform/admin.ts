@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AdminApi } from './admin-api.ts';
 
 /** What the admin listener serves; the gateway (or the cluster primary) supplies it. */
 export interface AdminSource {
@@ -7,6 +8,8 @@ export interface AdminSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** True once listeners are up and the process is not draining. */
   ready(): boolean;
+  /** The authenticated /api/* routes; absent (no admin.tokens) they answer 404. */
+  api?: AdminApi | undefined;
 }
 
 /** A started admin listener. */
@@ -38,6 +41,11 @@ export async function startAdminServer(
       });
       res.end(body);
     };
+    if (path === '/api' || path?.startsWith('/api/') === true) {
+      if (source.api !== undefined) return source.api.handle(req, res, path);
+      req.resume();
+      return send(404, '{"error":"not found"}');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, '{"error":"method not allowed"}');
     switch (path) {
       case '/healthz':
@@ -70,6 +78,6 @@ export async function startAdminServer(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      }).then(() => source.api?.close()),
   };
 }
