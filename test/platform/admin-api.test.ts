@@ -154,7 +154,7 @@ describe('admin API with a token', () => {
     );
 
     res = await fetch(`${admin}/api/consumers`, { headers: bearer() });
-    const consumers = (await res.json()) as { consumers: { id: string; scopes: string[] }[] };
+    const consumers = (await res.json()) as { consumers: { id: string; createdAt: string }[] };
     assert.deepEqual(consumers.consumers, [
       { id: 'acme', roles: ['user'], scopes: ['things:read'], createdAt: consumers.consumers[0]!.createdAt },
     ]);
