@@ -54,6 +54,19 @@ export type RefusalCode =
   | 'inject.xxe'
   | 'inject.ldapi'
   | 'inject.ssti'
+  | 'graphql.parse'
+  | 'graphql.invalid'
+  | 'graphql.variables'
+  | 'graphql.depth'
+  | 'graphql.cost'
+  | 'graphql.aliases'
+  | 'graphql.directives'
+  | 'graphql.tokens'
+  | 'graphql.batch'
+  | 'graphql.length'
+  | 'graphql.introspection'
+  | 'graphql.persisted'
+  | 'graphql.field_auth'
   | 'tls.required'
   | 'upstream.unavailable'
   | 'upstream.timeout'
@@ -119,6 +132,19 @@ export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freez
   'inject.xxe': { status: 403, title: 'XML external entity detected' },
   'inject.ldapi': { status: 403, title: 'LDAP injection detected' },
   'inject.ssti': { status: 403, title: 'Template injection detected' },
+  'graphql.parse': { status: 400, title: 'GraphQL document does not parse' },
+  'graphql.invalid': { status: 400, title: 'GraphQL document does not match the schema' },
+  'graphql.variables': { status: 400, title: 'GraphQL variables do not match their types' },
+  'graphql.depth': { status: 400, title: 'GraphQL query nested too deep' },
+  'graphql.cost': { status: 400, title: 'GraphQL query cost over the budget' },
+  'graphql.aliases': { status: 400, title: 'Too many GraphQL aliases' },
+  'graphql.directives': { status: 400, title: 'Too many GraphQL directives' },
+  'graphql.tokens': { status: 400, title: 'Too many GraphQL tokens' },
+  'graphql.batch': { status: 400, title: 'GraphQL batch too large' },
+  'graphql.length': { status: 413, title: 'GraphQL query too long' },
+  'graphql.introspection': { status: 403, title: 'GraphQL introspection not allowed' },
+  'graphql.persisted': { status: 403, title: 'GraphQL document not in the allowlist' },
+  'graphql.field_auth': { status: 403, title: 'GraphQL field not allowed' },
   'tls.required': { status: 403, title: 'HTTPS required' },
   'upstream.unavailable': { status: 502, title: 'Bad gateway' },
   'upstream.timeout': { status: 504, title: 'Gateway timeout' },

@@ -7,6 +7,7 @@ import { authnPolicy } from './authn.ts';
 import { authzPolicy } from './authz.ts';
 import { bruteForceGatePolicy, loginPolicy } from './bruteforce.ts';
 import { clientGatePolicy, consumerGatePolicy } from './client-gate.ts';
+import { graphqlPolicy } from './graphql.ts';
 import { inspectPolicy } from './inspect.ts';
 import { rateLimitPolicy } from './ratelimit.ts';
 import { resourceLimitsPolicy } from './resource-limits.ts';
@@ -55,6 +56,8 @@ export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   // cheapest first in the validate phase: counts and caps before any schema work
   resourceLimitsPolicy,
   validatePolicy,
+  // before the detectors in the inspect phase: GraphQL limits are cheaper than inspecting the body
+  graphqlPolicy,
   inspectPolicy,
 ];
 

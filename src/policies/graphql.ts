@@ -1,0 +1,293 @@
+/**
+ * GraphQL protection for an endpoint declared as an OpenAPI operation (POST and/or GET) with a
+ * `graphql` route setting. Runs in the inspect phase: after authentication (field authorization and
+ * introspection read `ctx.facts.identity`) and after the cheaper generic checks. Per request: the body
+ * is read once (readBody), each operation is parsed once with graphql-js under `maxTokens`, measured
+ * (depth, cost, aliases, directives, introspection, field authorization), validated against the SDL
+ * schema with suggestions hidden, its variables coerced to their declared types and string variables
+ * put through the injection detectors. Trusted documents replace a hash by its allowlisted text.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import {
+  buildSchema,
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getVariableValues,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
+import type { RoutePolicy } from '../config/schema.ts';
+import { type DetectOptions, detectInjection } from '../detect/injection/index.ts';
+import { MAX_INSPECTED_LENGTH } from '../detect/normalize.ts';
+import { ConfigError, type RefusalCode, refuse } from '../errors.ts';
+import {
+  CONTINUE,
+  type PhaseEntry,
+  type RequestContext,
+  readBody,
+  type Verdict,
+} from '../gateway/pipeline.ts';
+import {
+  type AnalysisFailure,
+  type AnalysisOptions,
+  analyzeDocument,
+  type FieldRequirement,
+  isFailure,
+} from '../graphql/analyze.ts';
+import { documentHash, loadPersisted } from '../graphql/persisted.ts';
+import { fromJson, fromQueryString, type GraphqlRequest } from '../graphql/request.ts';
+import { parseJsonSafely } from '../validate/json-scan.ts';
+import { getIdentity } from './identity.ts';
+import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
+
+type GraphqlRouteConfig = NonNullable<RoutePolicy['graphql']>;
+
+/** Limits that apply when the route does not set them: conservative, like every Rampart default. */
+export const GRAPHQL_DEFAULTS = Object.freeze({
+  maxDepth: 10,
+  maxCost: 1000,
+  maxAliases: 15,
+  maxDirectives: 10,
+  maxTokens: 1000,
+  maxBatch: 5,
+  maxLength: 10_000,
+  defaultListSize: 10,
+  maxListSize: 100,
+});
+
+/** What the policy measured, in `ctx.facts.graphql` (cost for cost-based limits, and the log). */
+export interface GraphqlFacts {
+  readonly operations: number;
+  readonly cost: number;
+  readonly depth: number;
+}
+
+/** The key of `ctx.facts` holding GraphqlFacts. */
+export const GRAPHQL_FACT = 'graphql';
+
+// Upper bounds of the work on variables: leaves walked and strings inspected per request.
+const MAX_VARIABLE_LEAVES = 1000;
+// Validated documents by text, so a hot query is parsed and validated once; bounded, starts over when full.
+const CACHE_MAX = 512;
+const CACHE_MAX_TEXT = 8192;
+
+interface Prepared {
+  readonly document: DocumentNode;
+}
+
+/** Compile one route's GraphQL settings; the returned function does only per-request work. */
+export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): PhaseEntry['run'] {
+  const base = dirname(c.document.file);
+  const schemaFile = resolve(base, g.schema);
+  let schema: GraphQLSchema;
+  try {
+    schema = buildSchema(readFileSync(schemaFile, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`cannot build the GraphQL schema: ${(e as Error).message}`, {
+      file: schemaFile,
+      key: 'graphql.schema',
+    });
+  }
+  const lim = { ...GRAPHQL_DEFAULTS, ...stripUndefined(g) };
+  const fieldCosts = new Map<string, number>();
+  const typeCosts = new Map<string, number>();
+  for (const [k, v] of Object.entries(g.costs ?? {})) (k.includes('.') ? fieldCosts : typeCosts).set(k, v);
+  const fieldAuth = new Map<string, FieldRequirement>();
+  for (const [k, v] of Object.entries(g.fieldAuth ?? {}))
+    fieldAuth.set(k, { roles: v.roles ?? [], scopes: v.scopes ?? [] });
+  const options: AnalysisOptions = {
+    maxDepth: lim.maxDepth,
+    maxCost: lim.maxCost,
+    maxAliases: lim.maxAliases,
+    maxDirectives: lim.maxDirectives,
+    fieldCosts,
+    typeCosts,
+    defaultFieldCost: 1,
+    defaultListSize: lim.defaultListSize,
+    maxListSize: lim.maxListSize,
+    fieldAuth,
+  };
+  const introspectionRoles = new Set(g.introspectionRoles ?? []);
+  const persisted = g.persisted === undefined ? undefined : loadPersisted(resolve(base, g.persisted.file));
+  const persistedRequired = g.persisted?.required === true;
+  const inspectVariables = g.inspectVariables !== false;
+  const detectOptions: DetectOptions = {};
+  const maxBody = Math.min(c.policy.maxBodyBytes ?? 1_048_576, lim.maxLength * lim.maxBatch * 4 + 65_536);
+  const cache = new Map<string, Prepared>();
+
+  /** Parse and validate a document's text, from the cache when it was seen. */
+  const prepare = (text: string): Prepared | Verdict => {
+    const hit = cache.get(text);
+    if (hit !== undefined) return hit;
+    let document: DocumentNode;
+    try {
+      document = parse(text, { maxTokens: lim.maxTokens, noLocation: true });
+    } catch (e) {
+      // graphql-js gives its token-limit error no code of its own: its fixed wording is all there is
+      const tokens = e instanceof GraphQLError && e.message.endsWith('tokens. Parsing aborted.');
+      return tokens
+        ? no('graphql.tokens', 'too many tokens')
+        : no('graphql.parse', 'the document does not parse');
+    }
+    const prepared = { document };
+    return prepared;
+  };
+
+  const validated = (text: string, document: DocumentNode): Verdict | null => {
+    if (cache.has(text)) return null;
+    const errors = validate(schema, document, specifiedRules, { maxErrors: 5, hideSuggestions: true });
+    if (errors.length > 0) return no('graphql.invalid', errors[0]!.message);
+    if (text.length <= CACHE_MAX_TEXT) {
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(text, { document });
+    }
+    return null;
+  };
+
+  return async function graphqlGuard(ctx: RequestContext): Promise<Verdict> {
+    const method = ctx.req.method;
+    let extracted: ReturnType<typeof fromJson>;
+    let fromBody = false;
+    if (method === 'GET' || method === 'HEAD') {
+      if (ctx.query.length > lim.maxLength * 4 + 4096) return no('graphql.length', 'query string too long');
+      extracted = fromQueryString(ctx.query);
+    } else {
+      const body = await readBody(ctx, maxBody);
+      if (body === null) return no('graphql.length', 'request body too long');
+      const parsed = parseJsonSafely(body.toString('utf8'), { maxDepth: 64, maxElements: 100_000 });
+      if (!parsed.ok) return no('graphql.parse', 'the body is not a GraphQL JSON request');
+      extracted = fromJson(parsed.value, lim.maxBatch);
+      fromBody = true;
+    }
+    if (!extracted.ok)
+      return extracted.detail === 'batch'
+        ? no('graphql.batch', 'too many operations in the batch')
+        : no('graphql.parse', extracted.detail);
+    if (extracted.batch && !fromBody) return no('graphql.parse', 'batches are sent by POST');
+
+    const identity = getIdentity(ctx);
+    const caller = identity === undefined ? undefined : { roles: identity.roles, scopes: identity.scopes };
+    const allowIntrospection = identity?.roles.some((r) => introspectionRoles.has(r)) ?? false;
+    let totalCost = 0;
+    let maxDepth = 0;
+    let rewritten = false;
+    const forwarded: Record<string, unknown>[] = [];
+    for (const r of extracted.requests) {
+      const text = resolveText(r);
+      if (typeof text !== 'string') return text;
+      if (text !== r.query) rewritten = true;
+      if (text.length > lim.maxLength) return no('graphql.length', 'query too long');
+      const prepared = prepare(text);
+      if ('kind' in prepared) return prepared;
+      const result = analyzeDocument(
+        schema,
+        prepared.document,
+        r.operationName,
+        r.variables,
+        options,
+        caller,
+        allowIntrospection,
+      );
+      if (isFailure(result)) return no(FAILURE_CODES[result.code], result.detail);
+      const invalid = validated(text, prepared.document);
+      if (invalid !== null) return invalid;
+      const coerced = getVariableValues(schema, result.operation.variableDefinitions ?? [], r.variables, {
+        maxErrors: 5,
+        hideSuggestions: true,
+      });
+      if (coerced.errors !== undefined) return no('graphql.variables', coerced.errors[0]!.message);
+      if (inspectVariables) {
+        const hit = inspectStrings(r.variables, detectOptions);
+        if (hit !== null) return hit;
+      }
+      totalCost += result.cost;
+      maxDepth = Math.max(maxDepth, result.depth);
+      if (totalCost > lim.maxCost) return no('graphql.cost', 'query cost over the budget');
+      forwarded.push({ query: text, operationName: r.operationName, variables: r.variables });
+    }
+    const facts: GraphqlFacts = { operations: extracted.requests.length, cost: totalCost, depth: maxDepth };
+    ctx.facts[GRAPHQL_FACT] = facts;
+    // a persisted document goes upstream as its full text: the upstream need not know the hashes
+    if (rewritten) ctx.body = Buffer.from(JSON.stringify(extracted.batch ? forwarded : forwarded[0]));
+    return CONTINUE;
+  };
+
+  function resolveText(r: GraphqlRequest): string | Verdict {
+    if (persisted === undefined) {
+      if (r.query === undefined) return no('graphql.persisted', 'persisted documents are not enabled');
+      return r.query;
+    }
+    if (r.hash !== undefined) {
+      const known = persisted.get(r.hash);
+      if (known === undefined) return no('graphql.persisted', 'unknown document');
+      if (r.query !== undefined && r.query !== known)
+        return no('graphql.persisted', 'the document does not match its hash');
+      return known;
+    }
+    if (r.query === undefined) return no('graphql.persisted', 'unknown document');
+    if (persistedRequired && !persisted.has(documentHash(r.query)))
+      return no('graphql.persisted', 'only allowlisted documents are accepted');
+    return r.query;
+  }
+}
+
+const FAILURE_CODES: Readonly<Record<AnalysisFailure['code'], RefusalCode>> = {
+  depth: 'graphql.depth',
+  cost: 'graphql.cost',
+  aliases: 'graphql.aliases',
+  directives: 'graphql.directives',
+  introspection: 'graphql.introspection',
+  field_auth: 'graphql.field_auth',
+  operation: 'graphql.invalid',
+};
+
+function no(code: RefusalCode, detail: string): Verdict {
+  return { kind: 'refuse', refusal: refuse(code, detail) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/** Every string leaf of the variables through the injection detectors, iteratively and bounded. */
+function inspectStrings(
+  variables: Readonly<Record<string, unknown>>,
+  options: DetectOptions,
+): Verdict | null {
+  const stack: unknown[] = [variables];
+  let leaves = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (++leaves > MAX_VARIABLE_LEAVES) return no('graphql.variables', 'too many variable values');
+      const d = detectInjection(
+        v.length > MAX_INSPECTED_LENGTH ? v.slice(0, MAX_INSPECTED_LENGTH) : v,
+        options,
+      );
+      if (d !== null)
+        return {
+          kind: 'refuse',
+          refusal: { code: `inject.${d.kind}` as RefusalCode, detail: 'a variable carries an injection' },
+        };
+    } else if (typeof v === 'object' && v !== null) {
+      for (const child of Object.values(v)) stack.push(child);
+    }
+  }
+  return null;
+}
+
+/** The GraphQL policy factory: applies to routes with a `graphql` setting that is not disabled. */
+export const graphqlPolicy: PolicyFactory = {
+  name: 'graphql',
+  phase: 'inspect',
+  compile(c: PolicyCompileContext): PhaseEntry | null {
+    const g = c.policy.graphql;
+    if (g === undefined || g.enabled === false) return null;
+    return { name: 'graphql', mode: g.mode ?? c.mode, run: compileGraphql(c, g) };
+  },
+};
