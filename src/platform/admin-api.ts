@@ -60,9 +60,54 @@ const TITLES: Readonly<Record<number, string>> = {
   405: 'Method Not Allowed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** Failed token attempts a client address may make per window before every request is refused. */
+export const ADMIN_MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 60_000;
+const MAX_TRACKED_CLIENTS = 10_000;
+
+/**
+ * Counts failed admin authentications per client address in fixed windows, so the token cannot be
+ * guessed at line speed. Bounded: the oldest address is forgotten when the map is full.
+ */
+export function failureThrottle(
+  max: number = ADMIN_MAX_FAILURES,
+  windowMs: number = FAILURE_WINDOW_MS,
+  now: () => number = Date.now,
+): { blockedFor(ip: string): number; fail(ip: string): void } {
+  const seen = new Map<string, { start: number; count: number }>();
+  return {
+    /** Seconds until `ip` may try again, 0 when it may now. */
+    blockedFor(ip) {
+      const e = seen.get(ip);
+      if (e === undefined) return 0;
+      const left = e.start + windowMs - now();
+      if (left <= 0) {
+        seen.delete(ip);
+        return 0;
+      }
+      return e.count >= max ? Math.ceil(left / 1000) : 0;
+    },
+    fail(ip) {
+      const t = now();
+      let e = seen.get(ip);
+      if (e === undefined || e.start + windowMs <= t) {
+        seen.delete(ip);
+        if (seen.size >= MAX_TRACKED_CLIENTS) {
+          const oldest = seen.keys().next().value;
+          if (oldest !== undefined) seen.delete(oldest);
+        }
+        e = { start: t, count: 0 };
+        seen.set(ip, e);
+      }
+      e.count++;
+    },
+  };
+}
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
@@ -205,6 +250,7 @@ export function createAdminApi(options: {
   readonly close?: () => Promise<void>;
 }): AdminApi {
   const check = tokenChecker(options.tokens);
+  const throttle = failureThrottle();
   const { backend, logger } = options;
   const need = (): AdminKeyBackend => {
     if (backend === undefined)
@@ -311,12 +357,22 @@ export function createAdminApi(options: {
 
   return {
     handle(req, res, path) {
+      const ip = req.socket.remoteAddress ?? '';
+      const wait = throttle.blockedFor(ip);
+      if (wait > 0) {
+        req.resume();
+        problem(res, new ApiError(429, 'admin.auth.throttled', 'too many failed authentications'), {
+          'retry-after': String(wait),
+        });
+        return;
+      }
       const auth = req.headers.authorization;
       const token =
         typeof auth === 'string' && auth.length <= MAX_AUTH_HEADER && auth.startsWith('Bearer ')
           ? auth.slice(7).trim()
           : undefined;
       if (token === undefined || token === '' || !check(token)) {
+        throttle.fail(ip);
         req.resume();
         problem(res, new ApiError(401, 'admin.auth', 'a valid admin bearer token is required'), {
           'www-authenticate': 'Bearer realm="rampart-admin"',

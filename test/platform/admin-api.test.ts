@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { tokenChecker } from '../../src/platform/admin-api.ts';
+import { ADMIN_MAX_FAILURES, failureThrottle, tokenChecker } from '../../src/platform/admin-api.ts';
 import { type AuthGateway, startAuthGateway } from '../policies/auth-gateway.ts';
 
 const TOKEN = 'admin-token-for-tests-0123456789abcdef';
@@ -72,6 +72,23 @@ describe('tokenChecker', () => {
     assert.equal(check('a'.repeat(19)), false);
     assert.equal(check(''), false);
     assert.equal(check('c'.repeat(10_000)), false);
+  });
+});
+
+describe('failureThrottle', () => {
+  test('blocks an address after max failures until its window ends; other addresses are free', () => {
+    let now = 1_000_000;
+    const t = failureThrottle(3, 60_000, () => now);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(t.blockedFor('a'), 0);
+      t.fail('a');
+    }
+    assert.equal(t.blockedFor('a'), 60);
+    assert.equal(t.blockedFor('b'), 0);
+    now += 59_500;
+    assert.equal(t.blockedFor('a'), 1);
+    now += 500;
+    assert.equal(t.blockedFor('a'), 0);
   });
 });
 
@@ -226,5 +243,20 @@ describe('admin API with a token', () => {
       assert.equal(res.status, status, `${method} ${path}`);
       await res.text();
     }
+  });
+
+  test('after repeated wrong tokens the address is throttled, even with the right token (429)', async () => {
+    // this suite's earlier test failed 3 times from the same address
+    for (let i = 3; i < ADMIN_MAX_FAILURES; i++) {
+      const res = await fetch(`${admin}/api/keys`, { headers: bearer('guess-0123456789abcdef') });
+      assert.equal(res.status, 401);
+      await res.text();
+    }
+    const res = await fetch(`${admin}/api/keys`, { headers: bearer() });
+    assert.equal(res.status, 429);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    assert.equal(((await res.json()) as { code: string }).code, 'admin.auth.throttled');
+    // the health endpoints are not behind the API's throttle
+    assert.equal((await fetch(`${admin}/healthz`)).status, 200);
   });
 });
