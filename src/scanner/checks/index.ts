@@ -10,6 +10,7 @@ import { jwtWeakSecretCheck } from './jwt-weak-secret.ts';
 import { largeBodyCheck } from './large-body.ts';
 import { loginNoLimitCheck } from './login-no-limit.ts';
 import { massAssignmentCheck } from './mass-assignment.ts';
+import { methodSwapCheck } from './method-swap.ts';
 import { noRateLimitCheck } from './no-rate-limit.ts';
 import { nosqliCheck } from './nosqli.ts';
 import { securityHeadersCheck } from './security-headers.ts';
@@ -43,6 +44,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   unboundedPageSizeCheck,
   largeBodyCheck,
   bflaCheck,
+  methodSwapCheck,
   ssrfCheck,
   corsCheck,
   securityHeadersCheck,
