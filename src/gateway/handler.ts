@@ -11,10 +11,16 @@ import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../pol
 import { forwardedHeader, resolveClient } from './forwarded.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
 import {
+  type HeldBody,
+  isJsonMediaType,
   type MonitoredRefusal,
   type PhaseResult,
   type RequestContext,
-  type ResponseBodyCheck,
+  type ResponseBodyHold,
+  type ResponseEvent,
+  type ResponseFilter,
+  type ResponseHead,
+  type ResponseOutcome,
   runPhases,
 } from './pipeline.ts';
 import type { CompiledRoute, Plan } from './plan.ts';
@@ -403,18 +409,28 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
           answered = true;
           upstreamMs = performance.now() - upstreamStart;
           recorder.upstream(upstream.name, upstreamMs / 1000);
-          const checks = ctxRef?.responseBodyChecks;
-          if (checks !== undefined && statusCode >= 200 && statusCode < 300) {
-            held = holdResponse(statusCode, responseHeaders(statusCode, upstreamHeaders), checks);
-            return held.sink;
+          const filters = ctxRef?.responseFilters;
+          const h = responseHeaders(statusCode, upstreamHeaders);
+          if (filters !== undefined) {
+            held = holdResponse(statusCode, h, filters);
+            if (held !== undefined) return held.sink;
           }
           // the body streams straight into the client's response: no intermediate stream
-          res.writeHead(statusCode, responseHeaders(statusCode, upstreamHeaders));
+          res.writeHead(statusCode, h);
           return res;
         },
         (err) => {
+          if (held?.state === 'done') return;
           if (err === null) {
-            if (held !== undefined) releaseHeld(held);
+            if (held === undefined) return;
+            if (held.state === 'stream') res.end();
+            else {
+              try {
+                releaseHeld(held);
+              } catch (e) {
+                internalError(e);
+              }
+            }
             return;
           }
           if (!answered) {
@@ -444,51 +460,151 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       return h;
     }
 
-    /** Buffer a 2xx body that response checks must see, up to their smallest cap; the excess is dropped. */
+    /**
+     * Show the response head to the filters (they may rewrite headers) and, when one wants the body,
+     * hold it up to the largest cap a filter asked for. Undefined: the body streams as it is.
+     */
     function holdResponse(
       statusCode: number,
       headers: Record<string, string | string[]>,
-      checks: readonly ResponseBodyCheck[],
-    ): HeldResponse {
-      const max = Math.min(...checks.map((c) => c.maxBytes));
-      const h: HeldResponse = { statusCode, headers, checks, chunks: [], size: 0, sink: undefined as never };
+      filters: readonly ResponseFilter[],
+    ): HeldResponse | undefined {
+      const head: ResponseHead = { status: statusCode, headers, requestId, method, record: recordEvent };
+      const holds: ResponseBodyHold[] = [];
+      let max = 0;
+      for (const f of filters) {
+        const hold = f.head(head);
+        if (hold === null) continue;
+        holds.push(hold);
+        if (hold.maxBytes > max) max = hold.maxBytes;
+      }
+      if (holds.length === 0) return undefined;
+      const h: HeldResponse = {
+        head,
+        holds,
+        max,
+        chunks: [],
+        size: 0,
+        state: 'hold',
+        sink: undefined as never,
+      };
+      const forward = (chunk: Buffer, cb: () => void): void => {
+        if (res.write(chunk)) cb();
+        else res.once('drain', cb);
+      };
       h.sink = new Writable({
         write(chunk: Buffer, _enc, cb) {
+          if (h.state === 'done') return cb();
+          if (h.state === 'stream') return forward(chunk, () => cb());
           h.size += chunk.byteLength;
-          if (h.size <= max) h.chunks.push(chunk);
-          cb();
+          if (h.size <= h.max) {
+            h.chunks.push(chunk);
+            return cb();
+          }
+          // past every cap: the first filter that refuses an unseen body wins; else it streams on
+          const refusal = h.holds.find((x) => x.overflow !== null)?.overflow;
+          if (refusal != null) {
+            h.state = 'done';
+            h.chunks = [];
+            sendRefusal(refusal);
+            cb();
+            // the rest of the body is not wanted: stop reading it
+            abort.emit('abort');
+            return;
+          }
+          recordEvent({ policy: 'response', event: 'over-cap-passed', detail: { maxBytes: h.max } });
+          h.state = 'stream';
+          res.writeHead(statusCode, headers);
+          for (const c of h.chunks) res.write(c);
+          h.chunks = [];
+          forward(chunk, () => cb());
         },
       });
       return h;
     }
 
-    /** Run the checks on a held body; send it, or the first refusal (unverifiable bodies fail closed). */
+    /** Run the filters in order on a whole held body; send it (maybe replaced) or the first refusal. */
     function releaseHeld(h: HeldResponse): void {
-      const max = Math.min(...h.checks.map((c) => c.maxBytes));
-      const type = String(h.headers['content-type'] ?? '')
+      const headers = h.head.headers;
+      const bytes = h.chunks.length === 1 ? h.chunks[0]! : Buffer.concat(h.chunks, h.size);
+      const mediaType = String(headers['content-type'] ?? '')
         .split(';', 1)[0]!
         .trim()
         .toLowerCase();
-      const json = type === 'application/json' || type.endsWith('+json');
-      const encoded =
-        h.headers['content-encoding'] !== undefined && h.headers['content-encoding'] !== 'identity';
-      let body: unknown;
-      let ok = json && !encoded && h.size <= max;
-      const bytes = Buffer.concat(h.chunks);
-      if (ok) {
-        try {
-          body = JSON.parse(bytes.toString('utf8'));
-        } catch {
-          ok = false;
+      const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
+      let parsed: { value: unknown } | undefined | null = null;
+      let changed = false;
+      const body: HeldBody = {
+        mediaType,
+        encoded,
+        bytes,
+        json() {
+          if (parsed !== null) return parsed;
+          parsed = undefined;
+          if (isJsonMediaType(mediaType) && !encoded) {
+            try {
+              parsed = { value: JSON.parse(bytes.toString('utf8')) };
+            } catch {
+              // not JSON after all: filters see undefined
+            }
+          }
+          return parsed;
+        },
+      };
+      for (const hold of h.holds) {
+        if (h.size > hold.maxBytes) {
+          if (hold.overflow !== null) return sendRefusal(hold.overflow);
+          continue;
+        }
+        const out: ResponseOutcome = hold.body(h.head, body);
+        if (out.kind === 'pass') continue;
+        if (out.kind === 'refuse') return sendRefusal(out.refusal);
+        if (out.kind === 'replace') {
+          status = out.status;
+          const rh = baseHeaders();
+          for (const [k, v] of Object.entries(out.headers)) rh[k.toLowerCase()] = v;
+          rh['content-length'] = String(Buffer.byteLength(out.body));
+          res.writeHead(out.status, rh);
+          res.end(out.body);
+          return;
+        }
+        parsed = { value: out.value };
+        changed = true;
+      }
+      let out = bytes;
+      if (changed) {
+        out = Buffer.from(JSON.stringify((parsed as { value: unknown } | null)?.value) ?? 'null', 'utf8');
+        // validators of the upstream's bytes no longer describe what is sent
+        delete headers.etag;
+        delete headers['content-md5'];
+        delete headers.digest;
+        delete headers['repr-digest'];
+        delete headers['content-digest'];
+      }
+      headers['content-length'] = String(out.byteLength);
+      res.writeHead(h.head.status, headers);
+      res.end(out);
+    }
+
+    /** A response filter's decision the client does not see: logged, and counted as monitored when it is a refusal. */
+    function recordEvent(e: ResponseEvent): void {
+      logger.warn({
+        msg: 'response filter',
+        requestId,
+        route: route?.label,
+        policy: e.policy,
+        event: e.event,
+        ...(e.monitored === undefined ? {} : { code: e.monitored.code, evidence: e.monitored.evidence }),
+        ...e.detail,
+      });
+      if (e.monitored !== undefined) {
+        (monitored ??= []).push({ policy: e.policy, refusal: e.monitored });
+        if (decision === 'allow') {
+          decision = 'monitor';
+          policy = e.policy;
+          code = e.monitored.code;
         }
       }
-      for (const c of h.checks) {
-        const refusal = ok ? c.check(body) : c.unverifiable;
-        if (refusal !== null) return sendRefusal(refusal);
-      }
-      h.headers['content-length'] = String(bytes.byteLength);
-      res.writeHead(h.statusCode, h.headers);
-      res.end(bytes);
     }
 
     function upstreamError(err: unknown): void {
@@ -521,13 +637,16 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
   };
 }
 
-/** A 2xx response held back until the response body checks have seen it. */
+/** A response held back until the response filters have seen its body. */
 interface HeldResponse {
-  readonly statusCode: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly checks: readonly ResponseBodyCheck[];
-  readonly chunks: Buffer[];
+  readonly head: ResponseHead;
+  readonly holds: readonly ResponseBodyHold[];
+  /** The largest cap of the holds: nothing more is ever buffered. */
+  readonly max: number;
+  chunks: Buffer[];
   size: number;
+  /** hold: buffering; stream: past every cap, passing unfiltered; done: answered already (a refusal). */
+  state: 'hold' | 'stream' | 'done';
   sink: Writable;
 }
 

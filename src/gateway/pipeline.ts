@@ -37,8 +37,11 @@ export interface RequestContext {
   body?: Buffer;
   /** Called once with the final response status, the upstream's or a refusal's (addResponseHook). */
   onResponse?: (status: number) => void;
-  /** Checks of the JSON body of a 2xx response (addResponseBodyCheck): it is buffered and checked before it leaves. */
-  responseBodyChecks?: ResponseBodyCheck[];
+  /**
+   * Filters of the upstream's response, in the order added (addResponseFilter, addResponseBodyCheck):
+   * each sees the headers, and may hold the body up to a cap to check or replace it before it leaves.
+   */
+  responseFilters?: ResponseFilter[];
 }
 
 /** A check of a buffered JSON response body, e.g. an ownership rule comparing `owner_id` to the caller. */
@@ -53,8 +56,106 @@ export interface ResponseBodyCheck {
 
 /** Buffer and check the JSON body of this request's 2xx response before it reaches the client. */
 export function addResponseBodyCheck(ctx: RequestContext, check: ResponseBodyCheck): void {
-  if (ctx.responseBodyChecks === undefined) ctx.responseBodyChecks = [check];
-  else ctx.responseBodyChecks.push(check);
+  addResponseFilter(ctx, checkFilter(check));
+}
+
+/** What a response filter sees of the upstream's answer. */
+export interface ResponseHead {
+  readonly status: number;
+  /** The headers about to be sent (upstream's, gateway's): a filter may rewrite them (e.g. Set-Cookie). */
+  readonly headers: Record<string, string | string[]>;
+  readonly requestId: string;
+  /** The request method: a HEAD response has no body to filter. */
+  readonly method: string;
+  /** Record what the client does not see (monitored refusal, inventory gap, sanitized error) in the log. */
+  record(event: ResponseEvent): void;
+}
+
+/** A decision of a response filter that goes to the log (and, with a refusal, to the monitored list). */
+export interface ResponseEvent {
+  readonly policy: string;
+  readonly event: string;
+  /** A refusal a monitor-mode filter would have made. */
+  readonly monitored?: Refusal;
+  /** Redacted, bounded facts for the log; never a secret. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** A response body held back for the filters: the bytes as they are, and their JSON parsed once. */
+export interface HeldBody {
+  /** Media type essence, lower-case; '' when there is no Content-Type. */
+  readonly mediaType: string;
+  /** The body carries a Content-Encoding other than identity: its bytes are not the content. */
+  readonly encoded: boolean;
+  readonly bytes: Buffer;
+  /**
+   * The body as JSON: the value an earlier filter set, else the bytes parsed once. Undefined when
+   * the body is not a JSON media type, is encoded or does not parse.
+   */
+  json(): { readonly value: unknown } | undefined;
+}
+
+/** What a filter does with a held body. */
+export type ResponseOutcome =
+  | { readonly kind: 'pass' }
+  | { readonly kind: 'refuse'; readonly refusal: Refusal }
+  /** Send this JSON value instead (re-serialized; later filters see it). */
+  | { readonly kind: 'json'; readonly value: unknown }
+  /** Send this whole answer instead (e.g. a sanitized error); later filters do not run. */
+  | {
+      readonly kind: 'replace';
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: string;
+    };
+
+/** The one shared "pass" outcome. */
+export const PASS_RESPONSE: ResponseOutcome = Object.freeze({ kind: 'pass' });
+
+/** How a filter wants a body held: up to a cap, with what happens past it. */
+export interface ResponseBodyHold {
+  /** Largest body held for this filter. */
+  readonly maxBytes: number;
+  /** Past maxBytes: the refusal sent instead, or null to let the body through unfiltered. */
+  readonly overflow: Refusal | null;
+  body(head: ResponseHead, held: HeldBody): ResponseOutcome;
+}
+
+/** A filter of one request's response, added by a request policy that knows the caller. */
+export interface ResponseFilter {
+  readonly name: string;
+  /** Sees the status and headers before anything is sent; returns how to hold the body, or null to let it stream. */
+  head(head: ResponseHead): ResponseBodyHold | null;
+}
+
+/** Run `filter` on this request's upstream response, after the filters added before it. */
+export function addResponseFilter(ctx: RequestContext, filter: ResponseFilter): void {
+  if (ctx.responseFilters === undefined) ctx.responseFilters = [filter];
+  else ctx.responseFilters.push(filter);
+}
+
+/** Whether a media type essence is JSON (application/json or any +json). */
+export function isJsonMediaType(type: string): boolean {
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+// A body check is a filter of 2xx responses that fails closed when it cannot read the body as JSON.
+function checkFilter(check: ResponseBodyCheck): ResponseFilter {
+  const unverifiable: ResponseOutcome = { kind: 'refuse', refusal: check.unverifiable };
+  const hold: ResponseBodyHold = {
+    maxBytes: check.maxBytes,
+    overflow: check.unverifiable,
+    body(_head, held) {
+      const parsed = held.json();
+      if (parsed === undefined) return unverifiable;
+      const refusal = check.check(parsed.value);
+      return refusal === null ? PASS_RESPONSE : { kind: 'refuse', refusal };
+    },
+  };
+  return {
+    name: 'check',
+    head: (head) => (head.status >= 200 && head.status < 300 ? hold : null),
+  };
 }
 
 /** Run `hook` with the request's final response status, after the hooks added before it. */
