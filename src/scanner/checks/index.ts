@@ -5,6 +5,7 @@ import { bflaCheck } from './bfla.ts';
 import { bolaCheck } from './bola.ts';
 import { cmdiCheck } from './cmdi.ts';
 import { corsCheck } from './cors.ts';
+import { jwtKeyConfusionCheck } from './jwt-key-confusion.ts';
 import { jwtValidationCheck } from './jwt-validation.ts';
 import { jwtWeakSecretCheck } from './jwt-weak-secret.ts';
 import { largeBodyCheck } from './large-body.ts';
@@ -33,6 +34,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   bolaCheck,
   authMissingCheck,
   jwtValidationCheck,
+  jwtKeyConfusionCheck,
   jwtWeakSecretCheck,
   tokenInQueryCheck,
   userEnumerationCheck,
