@@ -598,7 +598,8 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         ...e.detail,
       });
       if (e.monitored !== undefined) {
-        (monitored ??= []).push({ policy: e.policy, refusal: e.monitored });
+        if (monitored === undefined) monitored = [];
+        monitored.push({ policy: e.policy, refusal: e.monitored });
         if (decision === 'allow') {
           decision = 'monitor';
           policy = e.policy;
