@@ -19,6 +19,7 @@ import { sensitiveDataCheck } from './sensitive-data.ts';
 import { serverBannerCheck } from './server-banner.ts';
 import { sqliCheck } from './sqli.ts';
 import { ssrfCheck } from './ssrf.ts';
+import { ssrfInternalCheck } from './ssrf-internal.ts';
 import { tokenInQueryCheck } from './token-in-query.ts';
 import { traceCheck } from './trace.ts';
 import { transportCheck } from './transport.ts';
@@ -48,6 +49,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   bflaCheck,
   methodSwapCheck,
   ssrfCheck,
+  ssrfInternalCheck,
   corsCheck,
   securityHeadersCheck,
   traceCheck,
