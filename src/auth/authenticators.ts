@@ -3,6 +3,7 @@ import { channel } from 'node:diagnostics_channel';
 import { type Refusal, type RefusalCode, refuse } from '../errors.ts';
 import type { RequestContext } from '../gateway/pipeline.ts';
 import type { Identity } from '../policies/identity.ts';
+import { checkCertificateBinding } from './cert-binding.ts';
 import type { KeyService } from './key-service.ts';
 
 /** What one authenticator made of a request. */
@@ -11,12 +12,19 @@ export type AuthOutcome =
   | { readonly kind: 'ok'; readonly identity: Identity }
   | { readonly kind: 'fail'; readonly refusal: Refusal };
 
+/** Per-route settings an authenticator honours. */
+export interface AuthenticateOptions {
+  readonly allowQuery: boolean;
+  /** JWTs must be bound to the connection's client certificate (RFC 8705). */
+  readonly certificateBound?: boolean;
+}
+
 /** One configured authenticator, named by the OpenAPI security scheme it implements. */
 export interface Authenticator {
   readonly scheme: string;
   /** The WWW-Authenticate challenge when no credential was sent. */
   readonly challenge: string;
-  authenticate(ctx: RequestContext, options: { readonly allowQuery: boolean }): Promise<AuthOutcome>;
+  authenticate(ctx: RequestContext, options: AuthenticateOptions): Promise<AuthOutcome>;
 }
 
 /**
@@ -139,7 +147,7 @@ export function jwtAuthenticator(
   return {
     scheme,
     challenge,
-    async authenticate(ctx) {
+    async authenticate(ctx, options) {
       const token = bearerToken(ctx);
       if (token === undefined) return ABSENT;
       if (!isCompactJws(token)) return ABSENT;
@@ -153,6 +161,27 @@ export function jwtAuthenticator(
           r.description,
           credentialTag(token),
           bearerChallenge('invalid_token', r.description),
+        );
+      }
+      const binding = checkCertificateBinding(
+        r.identity.claims,
+        ctx.req.socket,
+        options.certificateBound === true || r.identity.certificateBound === true,
+      );
+      if (binding !== undefined) {
+        const description =
+          binding === 'mismatch'
+            ? 'token is bound to another certificate'
+            : binding === 'no-certificate'
+              ? 'token requires a client certificate'
+              : 'token is not certificate-bound';
+        return failure(
+          ctx,
+          scheme,
+          'auth.jwt.claims',
+          description,
+          credentialTag(token),
+          bearerChallenge('invalid_token', description),
         );
       }
       return {

@@ -51,6 +51,8 @@ export interface JwtIssuer {
   readonly audience: readonly string[] | undefined;
   readonly algorithms: readonly JwtAlgorithm[];
   readonly keys: KeySource;
+  /** Tokens must be certificate-bound (RFC 8705 `cnf.x5t#S256`). */
+  readonly certificateBound?: boolean;
 }
 
 /** A compiled JWT verifier's settings. */
@@ -78,6 +80,8 @@ export interface JwtIdentity {
   readonly roles: string[];
   readonly scopes: string[];
   readonly claims: JWTPayload;
+  /** The issuer requires the token to be bound to the client certificate. */
+  readonly certificateBound?: boolean;
 }
 
 /** A token's verdict; failures carry the refusal code and a client-safe description. */
@@ -197,6 +201,7 @@ export function createJwtVerifier(
         roles: claimList(claimAt(payload, settings.claims.roles)),
         scopes: claimList(claimAt(payload, settings.claims.scopes)),
         claims: payload,
+        ...(issuer.certificateBound === true ? { certificateBound: true } : {}),
       },
     };
   }

@@ -100,6 +100,7 @@ function jwtSettings(
       audience: iss.audience,
       algorithms: iss.algorithms,
       keys: keySource(iss, key, baseDir),
+      ...(iss.certificateBound === true ? { certificateBound: true } : {}),
     });
   }
   return {

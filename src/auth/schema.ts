@@ -49,6 +49,12 @@ const Issuer = Type.Object(
       default: false,
       description: 'accept an HMAC secret under 32 bytes (demos only)',
     }),
+    certificateBound: Type.Optional(
+      Type.Boolean({
+        description:
+          "tokens of this issuer must carry cnf.x5t#S256 matching the connection's client certificate (RFC 8705)",
+      }),
+    ),
     jwksMaxAgeMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 600_000 }),
     jwksCooldownMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
   },
@@ -189,6 +195,11 @@ export const AuthRouteKeys = {
   ownership: Type.Optional(Ownership),
   apiKeyInQuery: Type.Optional(
     Type.Boolean({ description: 'accept the API key from the query string on this route (discouraged)' }),
+  ),
+  certificateBoundTokens: Type.Optional(
+    Type.Boolean({
+      description: 'JWTs on this route must carry cnf.x5t#S256 matching the client certificate (RFC 8705)',
+    }),
   ),
 };
 

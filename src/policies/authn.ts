@@ -68,6 +68,7 @@ export const authnPolicy: PolicyFactory = {
       );
     }
     const allowQuery = c.policy.apiKeyInQuery === true;
+    const options = Object.freeze({ allowQuery, certificateBound: c.policy.certificateBoundTokens === true });
     const challenges = [...new Set(alternatives.flat().map((a) => a.challenge))];
     const missing = refuse('auth.missing', 'credentials required', {
       'www-authenticate': challenges.join(', '),
@@ -85,7 +86,7 @@ export const authnPolicy: PolicyFactory = {
           const identities: Identity[] = [];
           let outcome: AuthOutcome | undefined;
           for (const a of alt) {
-            outcome = await a.authenticate(ctx, { allowQuery });
+            outcome = await a.authenticate(ctx, options);
             if (outcome.kind !== 'ok') break;
             identities.push(outcome.identity);
           }
