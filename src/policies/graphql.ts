@@ -24,9 +24,14 @@ import { type DetectOptions, detectInjection } from '../detect/injection/index.t
 import { MAX_INSPECTED_LENGTH } from '../detect/normalize.ts';
 import { ConfigError, type RefusalCode, refuse } from '../errors.ts';
 import {
+  addResponseFilter,
   CONTINUE,
+  isJsonMediaType,
+  PASS_RESPONSE,
   type PhaseEntry,
   type RequestContext,
+  type ResponseBodyHold,
+  type ResponseFilter,
   readBody,
   type Verdict,
 } from '../gateway/pipeline.ts';
@@ -39,6 +44,7 @@ import {
 } from '../graphql/analyze.ts';
 import { documentHash, loadPersisted } from '../graphql/persisted.ts';
 import { fromJson, fromQueryString, type GraphqlRequest } from '../graphql/request.ts';
+import { stripSuggestions } from '../graphql/suggestions.ts';
 import { parseJsonSafely } from '../validate/json-scan.ts';
 import { getIdentity } from './identity.ts';
 import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
@@ -212,6 +218,7 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
     ctx.facts[GRAPHQL_FACT] = facts;
     // a persisted document goes upstream as its full text: the upstream need not know the hashes
     if (rewritten) ctx.body = Buffer.from(JSON.stringify(extracted.batch ? forwarded : forwarded[0]));
+    addResponseFilter(ctx, SUGGESTION_FILTER);
     return CONTINUE;
   };
 
@@ -233,6 +240,39 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
     return r.query;
   }
 }
+
+// Responses up to this size are held to remove suggestions; a bigger one is data, and passes as sent.
+const SUGGESTION_HOLD_MAX = 1_048_576;
+
+const SUGGESTION_HOLD: ResponseBodyHold = {
+  maxBytes: SUGGESTION_HOLD_MAX,
+  overflow: null,
+  body(_head, held) {
+    const parsed = held.json();
+    if (parsed === undefined) return PASS_RESPONSE;
+    const stripped = stripSuggestions(parsed.value);
+    return stripped === undefined ? PASS_RESPONSE : { kind: 'json', value: stripped };
+  },
+};
+
+/**
+ * Removes "Did you mean …?" from the upstream's GraphQL errors, whatever the status: local
+ * validation already stops unknown fields, this covers a schema the upstream has and the SDL lacks.
+ */
+const SUGGESTION_FILTER: ResponseFilter = {
+  name: 'graphql.suggestions',
+  head(head) {
+    if (head.method === 'HEAD') return null;
+    const type = head.headers['content-type'];
+    const essence = (Array.isArray(type) ? (type[0] ?? '') : (type ?? ''))
+      .split(';', 1)[0]!
+      .trim()
+      .toLowerCase();
+    return isJsonMediaType(essence) || essence === 'application/graphql-response+json'
+      ? SUGGESTION_HOLD
+      : null;
+  },
+};
 
 const FAILURE_CODES: Readonly<Record<AnalysisFailure['code'], RefusalCode>> = {
   depth: 'graphql.depth',

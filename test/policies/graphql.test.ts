@@ -227,3 +227,40 @@ describe('GraphQL trusted documents through the gateway', () => {
     );
   });
 });
+
+describe('GraphQL suggestions removed from upstream errors', () => {
+  let api: GraphqlApi;
+  let gw: TestGateway;
+  // the gateway's SDL declares a field the upstream lacks: its validation passes, the upstream's fails
+  const DRIFTED = SDL.replace('  email: String!\n', '  email: String!\n  nickname: String\n');
+  const Q = '{ user(id: 1) { nickname } }';
+
+  before(async () => {
+    api = await startGraphqlApi();
+    gw = await startTestGateway({
+      upstreamUrl: api.url,
+      openapi: OPENAPI,
+      files: { 'schema.graphql': DRIFTED },
+    });
+  });
+  after(async () => {
+    await gw.close();
+    await api.close();
+  });
+
+  test('the upstream error reaches the client without its "Did you mean"', async () => {
+    const direct = await post(api.url, { query: Q });
+    const leaked = (direct.body as { errors: { message: string }[] }).errors[0]!.message;
+    assert.equal(leaked, 'Cannot query field "nickname" on type "User". Did you mean "name"?');
+    const r = await post(gw.url, { query: Q });
+    assert.equal(r.status, 200);
+    assert.doesNotMatch(r.text, /Did you mean/);
+    const errors = (r.body as { errors: { message: string }[] }).errors;
+    assert.equal(errors[0]!.message, 'Cannot query field "nickname" on type "User".');
+  });
+
+  test('answers without suggestions pass through unchanged', async () => {
+    const r = await post(gw.url, { query: TYPICAL });
+    assert.deepEqual(r.body, (await post(api.url, { query: TYPICAL })).body);
+  });
+});
