@@ -5,6 +5,7 @@ import { bflaCheck } from './bfla.ts';
 import { bolaCheck } from './bola.ts';
 import { cmdiCheck } from './cmdi.ts';
 import { corsCheck } from './cors.ts';
+import { graphqlIntrospectionCheck } from './graphql-introspection.ts';
 import { jwtKeyConfusionCheck } from './jwt-key-confusion.ts';
 import { jwtValidationCheck } from './jwt-validation.ts';
 import { jwtWeakSecretCheck } from './jwt-weak-secret.ts';
@@ -57,6 +58,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   serverBannerCheck,
   transportCheck,
   undocumentedPathsCheck,
+  graphqlIntrospectionCheck,
   sqliCheck,
   nosqliCheck,
   cmdiCheck,
