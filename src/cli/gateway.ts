@@ -10,6 +10,7 @@ import { type Gateway, startGateway } from '../gateway/server.ts';
 import { OpenApiError } from '../openapi/load.ts';
 import { startAdminServer } from '../platform/admin.ts';
 import { openAdminApi } from '../platform/admin-api.ts';
+import { createEventRecorder } from '../platform/events/recorder.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { closeServices, createServices, type PolicyServices } from '../policies/services.ts';
@@ -104,9 +105,19 @@ async function runWorker(
     AggregatorRegistry.setRegistries([metrics.registry]);
     new AggregatorRegistry();
   }
+  const events = plan.config.events.enabled
+    ? await createEventRecorder(plan.config.events, plan.loaded.dir, metrics.registry, (err) =>
+        logger.error({ msg: 'security events not written', error: (err as Error).message }),
+      )
+    : undefined;
   let gateway: Gateway;
   try {
-    gateway = await startGateway(plan, { logger, metrics, admin: !inCluster });
+    gateway = await startGateway(plan, {
+      logger,
+      metrics,
+      admin: !inCluster,
+      ...(events === undefined ? {} : { onRecord: events.onRecord }),
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {
@@ -169,6 +180,7 @@ async function runWorker(
       for (const w of watchers) w.close();
       logger.info({ msg: 'stopping: draining in-flight requests', signal });
       const { drained } = await gateway.close();
+      await events?.close();
       await closeServices(services);
       logger.info({ msg: 'stopped', drained });
       process.off('SIGHUP', onHup);

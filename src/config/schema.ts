@@ -180,6 +180,93 @@ const InspectExclusion = Type.Union([
   ),
 ]);
 
+const SensitiveTypeName = Type.Union(
+  [
+    'card',
+    'iban',
+    'ssn',
+    'national_id',
+    'email',
+    'phone',
+    'ip',
+    'jwt',
+    'api_key',
+    'private_key',
+    'password_hash',
+    'secret_field',
+  ].map((t) => Type.Literal(t)),
+);
+const MaskStrategyName = Type.Union(
+  [Type.Literal('redact'), Type.Literal('partial'), Type.Literal('pseudonym')],
+  {
+    description:
+      'redact: [REDACTED:type]; partial: last 4 kept (e-mail: first letter and domain); pseudonym: keyed HMAC, stable per value (needs masking.pseudonymKey)',
+  },
+);
+const ExceptRoles = Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+  maxItems: 8,
+  description: "consumer roles that see the value unmasked (ctx identity's roles), e.g. [admin]",
+});
+const MaskFieldRule = Type.Object(
+  {
+    field: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description:
+        "a property name matched at any depth ('card_number' also matches cardNumber), or a JSON pointer pattern with * and ** ('/items/*/ssn')",
+    }),
+    strategy: MaskStrategyName,
+    type: Type.Optional(SensitiveTypeName),
+    exceptRoles: Type.Optional(ExceptRoles),
+  },
+  { additionalProperties: false },
+);
+const MaskTypeRule = Type.Union([
+  MaskStrategyName,
+  Type.Object(
+    { strategy: MaskStrategyName, exceptRoles: Type.Optional(ExceptRoles) },
+    { additionalProperties: false },
+  ),
+]);
+const MaskTypes = Type.Record(SensitiveTypeName, MaskTypeRule, {
+  description:
+    'strategy per detected data type, e.g. { card: partial, email: { strategy: redact, exceptRoles: [admin] } }',
+});
+const ResponseOverflow = Type.Union([Type.Literal('pass'), Type.Literal('refuse')], {
+  description: 'a body over maxBytes: pass (sent unfiltered, logged) or refuse (502 response.too_large)',
+});
+const ResponseUnknown = Type.Union([Type.Literal('strip'), Type.Literal('refuse')], {
+  description:
+    'response properties the schema does not declare: strip them, or refuse the response (502 response.schema)',
+});
+
+/** Per-route response filtering (`response:` of a route). */
+const ResponseRoute = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    mode: Type.Optional(Mode),
+    unknownProperties: Type.Optional(ResponseUnknown),
+    maxBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 268_435_456 })),
+    overflow: Type.Optional(ResponseOverflow),
+    scanText: Type.Optional(
+      Type.Boolean({ description: 'scan non-JSON bodies of this route for sensitive data' }),
+    ),
+    mask: Type.Optional(
+      Type.Object(
+        {
+          fields: Type.Optional(Type.Array(MaskFieldRule, { maxItems: 256 })),
+          types: Type.Optional(MaskTypes),
+        },
+        {
+          additionalProperties: false,
+          description: 'added to response.masking (a type set here replaces its global rule)',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'response filtering of this route (see `response`)' },
+);
+
 /** Settings that can be set per route (in `apis[].routes` or the OpenAPI `x-rampart` extension). */
 const GraphqlRequirement = Type.Object(
   {
@@ -282,6 +369,7 @@ export const RoutePolicy = Type.Object(
         { additionalProperties: false, description: 'injection inspection of this route (see `inspection`)' },
       ),
     ),
+    response: Type.Optional(ResponseRoute),
     graphql: Type.Optional(GraphqlRoute),
   },
   { additionalProperties: false },
@@ -339,6 +427,102 @@ const Inspection = Type.Object(
     exclude: Type.Array(InspectExclusion, { default: [], maxItems: 256 }),
   },
   { additionalProperties: false, default: {}, description: 'injection detection on request values' },
+);
+
+const ResponseSettings = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description:
+        'filter responses on every route: schema allowlist, sensitive-data masking, error sanitizing, Set-Cookie flags',
+    }),
+    mode: Type.Optional(Mode),
+    unknownProperties: Type.Union([Type.Literal('strip'), Type.Literal('refuse')], {
+      default: 'strip',
+      description: 'response properties the schema does not declare: strip, or refuse (502 response.schema)',
+    }),
+    maxBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 268_435_456,
+      default: 2_097_152,
+      description: 'largest body held and inspected; beyond it `overflow` applies',
+    }),
+    overflow: Type.Union([Type.Literal('pass'), Type.Literal('refuse')], { default: 'refuse' }),
+    maxDepth: Type.Integer({ minimum: 1, maximum: 512, default: 64, description: 'JSON nesting filtered' }),
+    errors: Type.Object(
+      {
+        replace5xx: Type.Boolean({
+          default: true,
+          description:
+            'upstream 5xx bodies become a generic problem+json with the request id (the original is logged, redacted)',
+        }),
+        scrub: Type.Boolean({
+          default: true,
+          description:
+            'any error body with a stack trace, SQL error, server path or framework banner is replaced too',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cookies: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'rewrite the attributes of upstream Set-Cookie headers',
+        }),
+        secure: Type.Boolean({ default: true }),
+        httpOnly: Type.Boolean({ default: true }),
+        sameSite: Type.Union(
+          [Type.Literal('Lax'), Type.Literal('Strict'), Type.Literal('None'), Type.Literal('keep')],
+          { default: 'Lax', description: 'keep: leave the upstream SameSite as it is' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    masking: Type.Object(
+      {
+        fields: Type.Array(MaskFieldRule, { default: [], maxItems: 256 }),
+        types: Type.Optional(MaskTypes),
+        fieldNames: Type.Boolean({
+          default: true,
+          description:
+            "infer a type from property names ('password' → secret_field) for the types configured",
+        }),
+        scanText: Type.Boolean({
+          default: false,
+          description: 'mask sensitive substrings inside longer JSON strings, not only whole values',
+        }),
+        pseudonymKey: Type.Optional(
+          Type.String({ minLength: 16, maxLength: 1024, description: 'HMAC key of pseudonyms; use ${ENV}' }),
+        ),
+      },
+      { additionalProperties: false, default: {}, description: 'sensitive-data masking of JSON responses' },
+    ),
+    scanText: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'scan non-JSON bodies for sensitive data' }),
+        mediaTypes: Type.Array(Type.String({ minLength: 3, maxLength: 128 }), {
+          default: ['text/*', 'application/xml', 'application/x-www-form-urlencoded'],
+          maxItems: 64,
+        }),
+        action: Type.Union([Type.Literal('mask'), Type.Literal('refuse')], {
+          default: 'mask',
+          description: 'mask what is found (masking.types, else redact), or refuse (502 response.sensitive)',
+        }),
+        types: Type.Array(SensitiveTypeName, {
+          default: ['card', 'iban', 'ssn', 'jwt', 'api_key', 'private_key', 'password_hash'],
+          maxItems: 12,
+          uniqueItems: true,
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'response protection (excessive data exposure, masking, errors)',
+  },
 );
 
 const Cors = Type.Object(
@@ -536,6 +720,35 @@ const Headers = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const Events = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'record refusals and monitor hits as security events',
+    }),
+    store: Type.String({
+      default: './rampart-events.db',
+      minLength: 1,
+      description: 'SQLite file (relative to the config) or postgres:// URL',
+    }),
+    queueSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+    flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
+    retentionDays: Type.Integer({ minimum: 0, maximum: 3650, default: 30, description: '0 keeps forever' }),
+    maxEvents: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000_000,
+      default: 1_000_000,
+      description: '0: no limit',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'security events: written in batches off the hot path',
+  },
+);
+
 const Log = Type.Object(
   {
     level: Type.Union(
@@ -573,12 +786,14 @@ export const RampartConfig = Type.Object(
     paths: Paths,
     headers: Headers,
     log: Log,
+    events: Events,
     state: State,
     rateLimit: RateLimits,
     clientGate: ClientGate,
     bruteForce: BruteForce,
     validation: Validation,
     inspection: Inspection,
+    response: ResponseSettings,
     auth: Type.Optional(AuthConfig),
     shutdownTimeoutMs: Duration(10_000, 'how long in-flight requests may take to finish on SIGTERM'),
   },
@@ -608,6 +823,10 @@ export type ClientGateConfig = Static<typeof ClientGate>;
 export type ValidationConfig = Static<typeof Validation>;
 export type InspectionConfig = Static<typeof Inspection>;
 export type InspectExclusionConfig = Static<typeof InspectExclusion>;
+export type ResponseConfig = Static<typeof ResponseSettings>;
+export type ResponseRouteConfig = Static<typeof ResponseRoute>;
+export type MaskFieldRuleConfig = Static<typeof MaskFieldRule>;
+export type MaskTypeRuleConfig = Static<typeof MaskTypeRule>;
 
 /**
  * The schema as editors should see it: properties that have a default are optional to write, so

@@ -67,6 +67,8 @@ export interface AccessRecord {
   readonly latencyMs: number;
   readonly upstreamMs: number | undefined;
   readonly monitored: readonly MonitoredRefusal[] | undefined;
+  /** The authenticated consumer, when the request got that far. */
+  readonly consumer?: string | undefined;
 }
 
 const HOP_BY_HOP = new Set([
@@ -164,6 +166,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         latencyMs: Math.round(latencyMs * 1000) / 1000,
         upstreamMs: upstreamMs === undefined ? undefined : Math.round(upstreamMs * 1000) / 1000,
         monitored,
+        consumer: (ctxRef?.facts.identity as { consumer?: string } | undefined)?.consumer,
       };
       if (accessLog) logger.info({ msg: 'request', ...record });
       deps.onRecord?.(record);

@@ -1,0 +1,108 @@
+import pg from 'pg';
+import { StoreUrlError } from '../../store/postgres.ts';
+import { EVENT_COLUMNS, type EventRow, eventFromRow, eventValues } from './rows.ts';
+import { type EventQuery, type EventStore, MAX_EVENT_LIST, type SecurityEvent } from './types.ts';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS security_events (
+  id BIGSERIAL PRIMARY KEY,
+  time BIGINT NOT NULL,
+  request_id TEXT NOT NULL,
+  consumer TEXT,
+  ip TEXT NOT NULL,
+  method TEXT NOT NULL,
+  route TEXT NOT NULL,
+  category TEXT NOT NULL,
+  code TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  evidence TEXT
+);
+CREATE INDEX IF NOT EXISTS security_events_time ON security_events(time);
+`;
+
+const COLUMN_COUNT = 12;
+
+/** Open the PostgreSQL event store at a `postgres://` URL (`?schema=name` as for the key store). */
+export async function openPostgresEventStore(url: string): Promise<EventStore> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new StoreUrlError('invalid PostgreSQL URL');
+  }
+  const schema = parsed.searchParams.get('schema');
+  parsed.searchParams.delete('schema');
+  if (schema !== null && !SCHEMA_NAME.test(schema)) {
+    throw new StoreUrlError('schema must be a lower-case SQL identifier');
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: 2,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
+  });
+  pool.on('error', () => {});
+  try {
+    if (schema !== null) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await pool.query(DDL);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+
+  return {
+    kind: 'postgres',
+    async insert(events: readonly SecurityEvent[]) {
+      if (events.length === 0) return;
+      // one multi-row INSERT per batch: a single round trip, atomic
+      const values: (string | number | null)[] = [];
+      const rows: string[] = [];
+      for (const e of events) {
+        const base = values.length;
+        values.push(...eventValues(e));
+        rows.push(`(${Array.from({ length: COLUMN_COUNT }, (_, i) => `$${base + i + 1}`).join(', ')})`);
+      }
+      await pool.query(`INSERT INTO security_events (${EVENT_COLUMNS}) VALUES ${rows.join(', ')}`, values);
+    },
+    async list(query: EventQuery = {}) {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      const add = (sql: string, v: string | number) => {
+        params.push(v);
+        where.push(sql.replace('?', `$${params.length}`));
+      };
+      if (query.since !== undefined) add('time >= ?', query.since);
+      if (query.after !== undefined) add('id > ?', query.after);
+      if (query.category !== undefined) add('category = ?', query.category);
+      if (query.consumer !== undefined) add('consumer = ?', query.consumer);
+      params.push(Math.min(query.limit ?? MAX_EVENT_LIST, MAX_EVENT_LIST));
+      const r = await pool.query<EventRow>(
+        `SELECT id, ${EVENT_COLUMNS} FROM security_events${
+          where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
+        } ORDER BY id LIMIT $${params.length}`,
+        params,
+      );
+      return r.rows.map(eventFromRow);
+    },
+    async count() {
+      const r = await pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM security_events');
+      return Number(r.rows[0]?.n ?? 0);
+    },
+    async prune(before, keep) {
+      const a = await pool.query('DELETE FROM security_events WHERE time < $1', [before]);
+      const b = await pool.query(
+        'DELETE FROM security_events WHERE id <= (SELECT id FROM security_events ORDER BY id DESC LIMIT 1 OFFSET $1)',
+        [Math.max(0, Math.floor(keep))],
+      );
+      return (a.rowCount ?? 0) + (b.rowCount ?? 0);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { EVENT_COLUMNS, type EventRow, eventFromRow, eventValues } from './rows.ts';
+import { type EventQuery, type EventStore, MAX_EVENT_LIST, type SecurityEvent } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS security_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  consumer TEXT,
+  ip TEXT NOT NULL,
+  method TEXT NOT NULL,
+  route TEXT NOT NULL,
+  category TEXT NOT NULL,
+  code TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  evidence TEXT
+);
+CREATE INDEX IF NOT EXISTS security_events_time ON security_events(time);
+`;
+
+/** Open (and create if needed) the SQLite event store at `file`; `:memory:` for a throwaway one. */
+export function openSqliteEventStore(file: string): EventStore {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  db.exec(SCHEMA);
+  const insert = db.prepare(
+    `INSERT INTO security_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const count = db.prepare('SELECT COUNT(*) AS n FROM security_events');
+  const pruneAge = db.prepare('DELETE FROM security_events WHERE time < ?');
+  const pruneCount = db.prepare(
+    'DELETE FROM security_events WHERE id <= (SELECT id FROM security_events ORDER BY id DESC LIMIT 1 OFFSET ?)',
+  );
+
+  return {
+    kind: 'sqlite',
+    async insert(events: readonly SecurityEvent[]) {
+      if (events.length === 0) return;
+      db.exec('BEGIN');
+      try {
+        for (const e of events) insert.run(...eventValues(e));
+        db.exec('COMMIT');
+      } catch (err) {
+        db.exec('ROLLBACK');
+        throw err;
+      }
+    },
+    async list(query: EventQuery = {}) {
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      if (query.since !== undefined) {
+        where.push('time >= ?');
+        params.push(query.since);
+      }
+      if (query.after !== undefined) {
+        where.push('id > ?');
+        params.push(query.after);
+      }
+      if (query.category !== undefined) {
+        where.push('category = ?');
+        params.push(query.category);
+      }
+      if (query.consumer !== undefined) {
+        where.push('consumer = ?');
+        params.push(query.consumer);
+      }
+      params.push(Math.min(query.limit ?? MAX_EVENT_LIST, MAX_EVENT_LIST));
+      const sql = `SELECT id, ${EVENT_COLUMNS} FROM security_events${
+        where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
+      } ORDER BY id LIMIT ?`;
+      return (db.prepare(sql).all(...params) as unknown as EventRow[]).map(eventFromRow);
+    },
+    async count() {
+      return Number((count.get() as { n: number }).n);
+    },
+    async prune(before, keep) {
+      let gone = Number(pruneAge.run(before).changes);
+      gone += Number(pruneCount.run(Math.max(0, Math.floor(keep))).changes);
+      return gone;
+    },
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/** How bad a security event is, lowest first. */
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+
+/** One security event: a refusal or a notable decision of the gateway, with redacted evidence. */
+export interface SecurityEvent {
+  /** Milliseconds since the epoch. */
+  readonly time: number;
+  readonly requestId: string;
+  readonly consumer: string | null;
+  readonly ip: string;
+  readonly method: string;
+  /** The route id (`api:operationId`), or the path when no route matched. */
+  readonly route: string;
+  /** The family of the rule: `auth`, `ratelimit`, `input`, `inject`, `route`, … */
+  readonly category: string;
+  /** The stable refusal code or rule that fired (`inject.sqli`). */
+  readonly code: string;
+  readonly severity: Severity;
+  /** `refuse` when enforced, `monitor` when only logged. */
+  readonly action: 'refuse' | 'monitor' | 'error';
+  readonly status: number;
+  /** What matched, truncated and redacted; never a credential. */
+  readonly evidence: string | null;
+}
+
+/** A stored event with its row id (for cursors). */
+export interface StoredEvent extends SecurityEvent {
+  readonly id: number;
+}
+
+/** Filters for reading events back. */
+export interface EventQuery {
+  readonly since?: number;
+  readonly category?: string;
+  readonly consumer?: string;
+  /** Only events with an id greater than this (cursor). */
+  readonly after?: number;
+  readonly limit?: number;
+}
+
+/** Where events are kept: SQLite (a file) or PostgreSQL, like the consumer and key store. */
+export interface EventStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Insert a batch in one transaction. */
+  insert(events: readonly SecurityEvent[]): Promise<void>;
+  /** Events oldest first, at most `limit` (bounded). */
+  list(query?: EventQuery): Promise<StoredEvent[]>;
+  count(): Promise<number>;
+  /** Delete events older than `before` and all but the newest `keep`; returns how many went. */
+  prune(before: number, keep: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The most events one read returns. */
+export const MAX_EVENT_LIST = 1000;
