@@ -116,6 +116,8 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
     maxListSize: lim.maxListSize,
     fieldAuth,
   };
+  checkCoordinates(schema, Object.keys(g.costs ?? {}), 'costs', schemaFile);
+  checkCoordinates(schema, Object.keys(g.fieldAuth ?? {}), 'fieldAuth', schemaFile);
   const introspectionRoles = new Set(g.introspectionRoles ?? []);
   const persisted = g.persisted === undefined ? undefined : loadPersisted(resolve(base, g.persisted.file));
   const persistedRequired = g.persisted?.required === true;
@@ -161,6 +163,9 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
       if (ctx.query.length > lim.maxLength * 4 + 4096) return no('graphql.length', 'query string too long');
       extracted = fromQueryString(ctx.query);
     } else {
+      // JSON only: a text/plain or form POST is a "simple" cross-site request, so CSRF could send it
+      if (!isJsonContentType(ctx.req.headers['content-type']))
+        return no('input.content_type', 'GraphQL requests are sent as application/json');
       const body = await readBody(ctx, maxBody);
       if (body === null) return no('graphql.length', 'request body too long');
       const parsed = parseJsonSafely(body.toString('utf8'), { maxDepth: 64, maxElements: 100_000 });
@@ -198,6 +203,9 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
         allowIntrospection,
       );
       if (isFailure(result)) return no(FAILURE_CODES[result.code], result.detail);
+      // GraphQL over HTTP: GET is safe, so it carries queries only (a link or <img> must not mutate)
+      if (!fromBody && result.operation.operation !== 'query')
+        return no('graphql.invalid', `a ${result.operation.operation} is sent by POST`);
       const invalid = validated(text, prepared.document);
       if (invalid !== null) return invalid;
       const coerced = getVariableValues(schema, result.operation.variableDefinitions ?? [], r.variables, {
@@ -283,6 +291,34 @@ const FAILURE_CODES: Readonly<Record<AnalysisFailure['code'], RefusalCode>> = {
   field_auth: 'graphql.field_auth',
   operation: 'graphql.invalid',
 };
+
+function isJsonContentType(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const essence = value.split(';', 1)[0]!.trim().toLowerCase();
+  return essence === 'application/json' || essence === 'application/graphql-response+json';
+}
+
+/** Refuse at load a `costs` or `fieldAuth` key naming a type or field the schema lacks (a typo would leave a hole). */
+function checkCoordinates(
+  schema: GraphQLSchema,
+  keys: Iterable<string>,
+  setting: string,
+  file: string,
+): void {
+  for (const key of keys) {
+    const [typeName, field, extra] = key.split('.');
+    const type = schema.getType(typeName ?? '');
+    const known =
+      type !== undefined &&
+      extra === undefined &&
+      (field === undefined || ('getFields' in type && Object.hasOwn(type.getFields(), field)));
+    if (!known)
+      throw new ConfigError(`${setting}: "${key}" is not a type or Type.field of the schema`, {
+        file,
+        key: `graphql.${setting}`,
+      });
+  }
+}
 
 function no(code: RefusalCode, detail: string): Verdict {
   return { kind: 'refuse', refusal: refuse(code, detail) };

@@ -175,6 +175,19 @@ describe('GraphQL through the gateway', () => {
     );
   });
 
+  test('cross-site shapes: a mutation by GET and a non-JSON POST are refused', async () => {
+    const m = 'mutation { createPost(title: "t", body: "b") { id } }';
+    const r = await get(gw.url, m);
+    assert.equal(code(r), 'graphql.invalid');
+    const plain = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: TYPICAL }),
+    });
+    assert.equal(plain.status, 415);
+    assert.equal(((await plain.json()) as { code: string }).code, 'input.content_type');
+  });
+
   test('variables are coerced to their types and string variables inspected for injections', async () => {
     const q = 'query S($s: String, $n: Int) { posts(search: $s, first: $n) { title } }';
     assertData(await post(gw.url, { query: q, variables: { s: 'Eng', n: 1 } }));
@@ -183,6 +196,23 @@ describe('GraphQL through the gateway', () => {
     assert.equal(sqli.status, 403);
     assert.match(String(code(sqli)), /^inject\./);
   });
+});
+
+test('a costs or fieldAuth key naming no type or field of the schema fails the load', async () => {
+  for (const bad of ['User.emial', 'Usr', 'User.email.x']) {
+    await assert.rejects(
+      startTestGateway({
+        upstreamUrl: 'http://127.0.0.1:9',
+        openapi: OPENAPI,
+        files: { 'schema.graphql': SDL },
+        apiExtra: `    routes:
+      graphqlPost:
+        graphql: { schema: ./schema.graphql, fieldAuth: { ${bad}: { roles: [admin] } } }
+`,
+      }),
+      /is not a type or Type\.field of the schema/,
+    );
+  }
 });
 
 describe('GraphQL trusted documents through the gateway', () => {
