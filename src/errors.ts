@@ -68,6 +68,9 @@ export type RefusalCode =
   | 'graphql.persisted'
   | 'graphql.field_auth'
   | 'tls.required'
+  | 'response.schema'
+  | 'response.too_large'
+  | 'response.sensitive'
   | 'upstream.unavailable'
   | 'upstream.timeout'
   | 'upstream.error'
@@ -146,6 +149,9 @@ export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freez
   'graphql.persisted': { status: 403, title: 'GraphQL document not in the allowlist' },
   'graphql.field_auth': { status: 403, title: 'GraphQL field not allowed' },
   'tls.required': { status: 403, title: 'HTTPS required' },
+  'response.schema': { status: 502, title: 'Response does not match the API schema' },
+  'response.too_large': { status: 502, title: 'Response too large to inspect' },
+  'response.sensitive': { status: 502, title: 'Response withheld: it carries sensitive data' },
   'upstream.unavailable': { status: 502, title: 'Bad gateway' },
   'upstream.timeout': { status: 504, title: 'Gateway timeout' },
   'upstream.error': { status: 502, title: 'Bad gateway' },

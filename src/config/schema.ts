@@ -228,7 +228,8 @@ const MaskTypeRule = Type.Union([
     { additionalProperties: false },
   ),
 ]);
-const MaskTypes = Type.Record(SensitiveTypeName, MaskTypeRule, {
+const MaskTypes = Type.Partial(Type.Record(SensitiveTypeName, MaskTypeRule), {
+  additionalProperties: false,
   description:
     'strategy per detected data type, e.g. { card: partial, email: { strategy: redact, exceptRoles: [admin] } }',
 });
