@@ -189,7 +189,11 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
     for (const r of extracted.requests) {
       const text = resolveText(r);
       if (typeof text !== 'string') return text;
-      if (text !== r.query) rewritten = true;
+      if (text !== r.query) {
+        // the upstream reads a GET's own query string, which the gateway does not rewrite
+        if (!fromBody) return no('graphql.persisted', 'persisted documents are run by POST');
+        rewritten = true;
+      }
       if (text.length > lim.maxLength) return no('graphql.length', 'query too long');
       const prepared = prepare(text);
       if ('kind' in prepared) return prepared;

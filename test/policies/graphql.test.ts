@@ -230,6 +230,8 @@ describe('GraphQL trusted documents through the gateway', () => {
       apiExtra: `    routes:
       graphqlPost:
         graphql: { schema: ./schema.graphql, persisted: { file: ./persisted.json, required: true } }
+      graphqlGet:
+        graphql: { schema: ./schema.graphql, persisted: { file: ./persisted.json, required: true } }
 `,
     });
   });
@@ -255,6 +257,11 @@ describe('GraphQL trusted documents through the gateway', () => {
       code(await post(gw.url, { query: TYPICAL, documentId: `sha256:${HASH}` })),
       'graphql.persisted',
     );
+    assert.equal(code(await get(gw.url, TYPICAL)), 'graphql.persisted');
+    // by GET the upstream reads the query string itself: a hash alone cannot be expanded there
+    const byGet = await fetch(`${gw.url}/graphql?documentId=sha256:${HASH}`);
+    assert.equal(((await byGet.json()) as { code: string }).code, 'graphql.persisted');
+    assertData(await get(gw.url, DOC));
   });
 });
 
