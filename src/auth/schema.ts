@@ -175,6 +175,33 @@ export const Ownership = Type.Object(
         description: 'dotted field of the JSON response that must equal the claim',
       }),
     ),
+    lookup: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({
+            minLength: 1,
+            maxLength: 512,
+            pattern: '^/[\\x21-\\x7e]*$',
+            description: 'upstream path answering the owner, e.g. /internal/orders/{id}/owner',
+          }),
+          field: Type.String({
+            ...ClaimPath,
+            description: 'dotted field of its JSON answer holding the owner',
+          }),
+          ttlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 300_000, description: 'default 30000' })),
+          maxEntries: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'default 10000' }),
+          ),
+          timeoutMs: Type.Optional(
+            Type.Integer({ minimum: 100, maximum: 30_000, description: 'default 2000' }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'ask the upstream who owns the object before forwarding (cached; failure → 503)',
+        },
+      ),
+    ),
     // optional rather than defaulted: x-rampart in a document is validated without filling defaults
     claim: Type.Optional(
       Type.String({ ...ClaimPath, description: 'identity claim, or "consumer" (default sub)' }),

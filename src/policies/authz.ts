@@ -1,5 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { bearerChallenge } from '../auth/authenticators.ts';
 import { claimAt } from '../auth/claims.ts';
+import {
+  createOwnerLookup,
+  lookupPool,
+  type OwnerLookup,
+  parseLookupTemplate,
+} from '../auth/ownership-lookup.ts';
 import type { OwnershipConfig } from '../auth/schema.ts';
 import { ConfigError, type Refusal, refuse } from '../errors.ts';
 import { addResponseBodyCheck, CONTINUE, type RequestContext, type Verdict } from '../gateway/pipeline.ts';
@@ -9,6 +17,7 @@ import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
 
 const BOLA = refuse('authz.bola', 'not your object');
 const BOLA_UNVERIFIABLE = refuse('authz.bola', 'object ownership could not be verified');
+const LOOKUP_FAILED = refuse('auth.unavailable', 'object ownership lookup unavailable');
 const FUNCTION = refuse('authz.function', 'operation requires the admin role');
 const ROLE = refuse('authz.scope', 'operation requires another role');
 const MAX_PARAM_LENGTH = 256;
@@ -46,10 +55,47 @@ function isAdminOperation(
   return c.template.split('/').some((s) => segments.includes(s));
 }
 
+function compileLookup(
+  c: PolicyCompileContext,
+  rule: NonNullable<OwnershipConfig['lookup']>,
+  key: string,
+): OwnerLookup {
+  let names: string[];
+  try {
+    names = parseLookupTemplate(rule.path).flatMap((p) => ('param' in p ? [p.param] : []));
+  } catch (err) {
+    throw new ConfigError(`ownership lookup path: ${(err as Error).message}`, { key });
+  }
+  if (names.length === 0) throw new ConfigError('the ownership lookup path names no path parameter', { key });
+  for (const n of names) {
+    if (!c.template.includes(`{${n}}`))
+      throw new ConfigError(`no path parameter {${n}} in ${c.template}`, { key });
+  }
+  const upstream = c.config.upstreams[c.api.upstream];
+  if (upstream === undefined) throw new ConfigError(`unknown upstream ${c.api.upstream}`, { key });
+  const baseDir = c.services.auth?.baseDir ?? process.cwd();
+  const ca = upstream.ca === undefined ? undefined : readFileSync(resolve(baseDir, upstream.ca));
+  const pool = lookupPool(c.services, new URL(upstream.url).origin, {
+    connections: Math.min(upstream.connections, 32),
+    connectTimeoutMs: upstream.connectTimeoutMs,
+    rejectUnauthorized: upstream.rejectUnauthorized,
+    ...(ca === undefined ? {} : { ca }),
+  });
+  return createOwnerLookup({
+    dispatcher: pool,
+    path: rule.path,
+    field: rule.field,
+    ttlMs: rule.ttlMs ?? 30_000,
+    maxEntries: rule.maxEntries ?? 10_000,
+    timeoutMs: rule.timeoutMs ?? 2_000,
+  });
+}
+
 function compileOwnership(c: PolicyCompileContext, rule: Readonly<OwnershipConfig>) {
   const where = { key: `ownership of ${c.method} ${c.template}` };
-  if ((rule.param === undefined) === (rule.responseField === undefined)) {
-    throw new ConfigError('an ownership rule needs exactly one of param, responseField', where);
+  const kinds = [rule.param, rule.responseField, rule.lookup].filter((k) => k !== undefined).length;
+  if (kinds !== 1) {
+    throw new ConfigError('an ownership rule needs exactly one of param, responseField, lookup', where);
   }
   if (rule.param !== undefined && !c.template.includes(`{${rule.param}}`)) {
     throw new ConfigError(`no path parameter {${rule.param}} in ${c.template}`, where);
@@ -63,6 +109,7 @@ function compileOwnership(c: PolicyCompileContext, rule: Readonly<OwnershipConfi
   return {
     param: rule.param,
     responseField: rule.responseField,
+    lookup: rule.lookup === undefined ? undefined : compileLookup(c, rule.lookup, where.key),
     claim: rule.claim ?? 'sub',
     bypassRoles: rule.bypassRoles ?? ['admin'],
   };
@@ -105,7 +152,7 @@ export const authzPolicy: PolicyFactory = {
     return {
       name: 'authorize',
       mode: c.mode,
-      run: function authorize(ctx: RequestContext): Verdict {
+      run: function authorize(ctx: RequestContext): Verdict | Promise<Verdict> {
         const identity = getIdentity(ctx);
         // an anonymous caller (security `{}` alternative) has no scopes, roles or objects
         if (identity === undefined)
@@ -132,6 +179,14 @@ export const authzPolicy: PolicyFactory = {
         if (ownership === undefined || bypass.some((r) => identity.roles.includes(r))) return CONTINUE;
         const mine = callerValue(identity, ownership.claim);
         if (mine === undefined) return { kind: 'refuse', refusal: BOLA };
+        if (ownership.lookup !== undefined) {
+          return ownership.lookup(ctx.params).then((found): Verdict => {
+            if (found.kind === 'error') return { kind: 'refuse', refusal: LOOKUP_FAILED };
+            return found.kind === 'owner' && found.owner === mine
+              ? CONTINUE
+              : { kind: 'refuse', refusal: BOLA };
+          });
+        }
         if (ownership.param !== undefined) {
           const raw = ctx.params[ownership.param];
           const value = raw === undefined ? undefined : decodeParam(raw);
