@@ -301,3 +301,38 @@ describe('GraphQL suggestions removed from upstream errors', () => {
     assert.deepEqual(r.body, (await post(api.url, { query: TYPICAL })).body);
   });
 });
+
+describe('GraphQL policy in monitor mode', () => {
+  let api: GraphqlApi;
+  let gw: TestGateway;
+
+  before(async () => {
+    api = await startGraphqlApi();
+    gw = await startTestGateway({
+      upstreamUrl: api.url,
+      openapi: OPENAPI,
+      files: { 'schema.graphql': SDL },
+      apiExtra: `    routes:
+      graphqlPost:
+        graphql: { schema: ./schema.graphql, mode: monitor, maxDepth: 3 }
+`,
+    });
+  });
+  after(async () => {
+    await gw.close();
+    await api.close();
+  });
+
+  test('a refusal is recorded, not enforced: the deep query is answered and logged as graphql.depth', async () => {
+    assertData(await post(gw.url, { query: DEEP }));
+    // the access record is written when the response finishes, which may be just after the client read it
+    let record = gw.logs.find((l) => l.msg === 'request' && l.decision === 'monitor');
+    for (let i = 0; i < 100 && record === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      record = gw.logs.find((l) => l.msg === 'request' && l.decision === 'monitor');
+    }
+    assert.ok(record !== undefined, JSON.stringify(gw.logs));
+    assert.equal(record.code, 'graphql.depth');
+    assert.equal(record.policy, 'graphql');
+  });
+});
