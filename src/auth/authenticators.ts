@@ -24,6 +24,8 @@ export interface Authenticator {
   readonly scheme: string;
   /** The WWW-Authenticate challenge when no credential was sent. */
   readonly challenge: string;
+  /** The query parameter it may read a credential from (API keys on routes that allow it). */
+  readonly queryParam?: string;
   authenticate(ctx: RequestContext, options: AuthenticateOptions): Promise<AuthOutcome>;
 }
 
@@ -92,6 +94,7 @@ export function apiKeyAuthenticator(
   return {
     scheme,
     challenge,
+    queryParam,
     async authenticate(ctx, { allowQuery }) {
       let raw = ctx.req.headers[name];
       if (raw === undefined && allowQuery && ctx.query !== '') {

@@ -310,7 +310,8 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
           proxy(
             route!,
             forwardPath,
-            target.query,
+            // a policy may remove credentials from the query (authn: API keys read from it)
+            typeof ctx.facts.forwardQuery === 'string' ? ctx.facts.forwardQuery : target.query,
             transferEncoding !== undefined,
             declaredLength,
             ctx.upstreamHeaders,

@@ -266,6 +266,16 @@ export async function compilePlan(
     );
   }
 
+  const keyInQuery = routes.filter((r) => r.policy.apiKeyInQuery === true && r.phases?.authenticate != null);
+  if (keyInQuery.length > 0) {
+    const names = keyInQuery.slice(0, 5).map((r) => `${r.method} ${r.template}`);
+    warnings.push(
+      `${keyInQuery.length} operation(s) accept API keys in the query string (apiKeyInQuery), where they end up ` +
+        `in access logs, browser history and Referer headers; the gateway removes them before forwarding: ` +
+        `${names.join(', ')}${keyInQuery.length > 5 ? ', …' : ''}`,
+    );
+  }
+
   return Object.freeze({
     warnings: Object.freeze(warnings),
     loaded,

@@ -1,4 +1,5 @@
 import type { Authenticator, AuthOutcome } from '../auth/authenticators.ts';
+import { withoutQueryParams } from '../auth/query-strip.ts';
 import { authenticatorsFor } from '../auth/runtime.ts';
 import { ConfigError, type Refusal, refuse } from '../errors.ts';
 import { CONTINUE, type RequestContext, type Verdict } from '../gateway/pipeline.ts';
@@ -9,6 +10,9 @@ import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
 export const SECURITY_ALTERNATIVE = 'securityAlternative';
 
 const MAX_ALTERNATIVES = 16;
+
+/** Fact holding the query string to forward instead of the client's (read by the gateway handler). */
+export const FORWARD_QUERY = 'forwardQuery';
 
 /** Merge the identities of an AND-combined alternative: the first names the consumer; roles and scopes add up. */
 function merge(identities: readonly Identity[]): Identity {
@@ -74,11 +78,21 @@ export const authnPolicy: PolicyFactory = {
       'www-authenticate': challenges.join(', '),
     });
     const frozen = Object.freeze(alternatives.map((a) => Object.freeze(a)));
+    // a key accepted from the query string never travels further than the gateway
+    const queryKeys = new Set(
+      allowQuery
+        ? alternatives.flat().flatMap((a) => (a.queryParam === undefined ? [] : [a.queryParam]))
+        : [],
+    );
 
     return {
       name: 'authenticate',
       mode: c.mode,
       run: async function authenticate(ctx: RequestContext): Promise<Verdict> {
+        if (queryKeys.size > 0 && ctx.query !== '') {
+          const stripped = withoutQueryParams(ctx.query, queryKeys);
+          if (stripped !== ctx.query) ctx.facts[FORWARD_QUERY] = stripped;
+        }
         let firstFailure: Refusal | undefined;
         for (let i = 0; i < frozen.length; i++) {
           const alt = frozen[i]!;
