@@ -538,16 +538,20 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
       const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
       let parsed: { value: unknown } | undefined | null = null;
       let changed = false;
+      let reserialize = false;
+      let current = bytes;
       const body: HeldBody = {
         mediaType,
         encoded,
-        bytes,
+        get bytes() {
+          return current;
+        },
         json() {
           if (parsed !== null) return parsed;
           parsed = undefined;
           if (isJsonMediaType(mediaType) && !encoded) {
             try {
-              parsed = { value: JSON.parse(bytes.toString('utf8')) };
+              parsed = { value: JSON.parse(current.toString('utf8')) };
             } catch {
               // not JSON after all: filters see undefined
             }
@@ -572,12 +576,22 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
           res.end(out.body);
           return;
         }
+        if (out.kind === 'body') {
+          current = out.body;
+          parsed = null;
+          changed = true;
+          reserialize = false;
+          continue;
+        }
         parsed = { value: out.value };
         changed = true;
+        reserialize = true;
       }
-      let out = bytes;
+      let out = current;
       if (changed) {
-        out = Buffer.from(JSON.stringify((parsed as { value: unknown } | null)?.value) ?? 'null', 'utf8');
+        if (reserialize) {
+          out = Buffer.from(JSON.stringify((parsed as { value: unknown } | null)?.value) ?? 'null', 'utf8');
+        }
         // validators of the upstream's bytes no longer describe what is sent
         delete headers.etag;
         delete headers['content-md5'];

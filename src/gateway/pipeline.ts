@@ -101,6 +101,8 @@ export type ResponseOutcome =
   | { readonly kind: 'refuse'; readonly refusal: Refusal }
   /** Send this JSON value instead (re-serialized; later filters see it). */
   | { readonly kind: 'json'; readonly value: unknown }
+  /** Send these bytes instead, with the same status and headers (e.g. masked text); later filters see them. */
+  | { readonly kind: 'body'; readonly body: Buffer }
   /** Send this whole answer instead (e.g. a sanitized error); later filters do not run. */
   | {
       readonly kind: 'replace';

@@ -11,6 +11,7 @@ import { graphqlPolicy } from './graphql.ts';
 import { inspectPolicy } from './inspect.ts';
 import { rateLimitPolicy } from './ratelimit.ts';
 import { resourceLimitsPolicy } from './resource-limits.ts';
+import { responsePolicy } from './response.ts';
 import type { PolicyServices } from './services.ts';
 import { validatePolicy } from './validate.ts';
 
@@ -59,6 +60,8 @@ export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   // before the detectors in the inspect phase: GraphQL limits are cheaper than inspecting the body
   graphqlPolicy,
   inspectPolicy,
+  // last: it filters the response, after every request check has passed
+  responsePolicy,
 ];
 
 /** Compile every factory for one route into frozen phases, or null when no policy applies. */
