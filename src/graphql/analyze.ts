@@ -124,6 +124,13 @@ export function analyzeDocument(
   if (root === undefined || root === null)
     return { code: 'operation', detail: `the schema has no ${operation.operation} type` };
 
+  // the values the upstream will use: what was sent, else the operation's declared defaults
+  const values: Record<string, unknown> = Object.create(null);
+  for (const v of operation.variableDefinitions ?? []) {
+    const name = v.variable.name.value;
+    if (Object.hasOwn(variables, name) && variables[name] !== null) values[name] = variables[name];
+    else if (v.defaultValue?.kind === Kind.INT) values[name] = Number.parseInt(v.defaultValue.value, 10);
+  }
   let visits = 0;
   let maxSeen = 0;
   let introspection = false;
@@ -178,7 +185,7 @@ export function analyzeDocument(
       options.typeCosts.get(named.name) ??
       (isCompositeType(named) ? options.defaultFieldCost : 0);
     if (node.selectionSet === undefined || !isCompositeType(named)) return own;
-    const mult = listMultiplier(def.type, node, variables, options);
+    const mult = listMultiplier(def.type, node, values, options);
     const inner = walk(node.selectionSet, named, d, nest + 1);
     return own + mult * inner;
   };
@@ -232,7 +239,8 @@ function listMultiplier(
     const n = arg.name.value;
     if (n !== 'first' && n !== 'last' && n !== 'limit') continue;
     const v = intValue(arg.value, variables);
-    if (v !== undefined) return Math.min(Math.max(v, 0), options.maxListSize);
+    // a negative size means "unknown" to a cost model, not "free": count it as the default
+    if (v !== undefined && v >= 0) return Math.min(v, options.maxListSize);
   }
   return options.defaultListSize;
 }

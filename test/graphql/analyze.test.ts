@@ -76,6 +76,13 @@ test('cost: list multipliers from first/limit, the default list size otherwise, 
     ok('query Q($n: Int) { posts(first: $n) { author { name } } }', {}, undefined, { n: 1e9 }).cost,
     3 + 100,
   );
+  // a declared default counts when the variable is not sent; a negative size counts as the default
+  assert.equal(ok('query Q($n: Int = 100) { posts(first: $n) { author { name } } }').cost, 3 + 100);
+  assert.equal(
+    ok('query Q($n: Int = 100) { posts(first: $n) { author { name } } }', {}, undefined, { n: 2 }).cost,
+    3 + 2,
+  );
+  assert.equal(ok('{ posts(first: -1) { author { name } } }').cost, 3 + 10);
   const r = run('{ users(first: 100) { posts(first: 100) { author { name } } } }');
   assert.ok(isFailure(r) && r.code === 'cost');
 });
