@@ -3,6 +3,7 @@ import { UsageError } from './args.ts';
 import { auditCommand } from './audit.ts';
 import { type Command, type CommandIO, EXIT } from './command.ts';
 import { demoCommand } from './demo.ts';
+import { discoverCommand } from './discover.ts';
 import { gatewayCommand } from './gateway.ts';
 import { keysCommand } from './keys.ts';
 import { scanCommand } from './scan.ts';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   scanCommand,
   secretsCommand,
   demoCommand,
+  discoverCommand,
 ];
 
 function mainHelp(): string {

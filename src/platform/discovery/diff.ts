@@ -13,9 +13,9 @@ export interface ShadowEndpoint {
   readonly lastSeen: number;
 }
 
-/** A declared operation that should be gone: deprecated but called, or never called. */
+/** A declared operation that should be gone: deprecated but called, never called, or not called lately. */
 export interface ZombieEndpoint {
-  readonly kind: 'deprecated-called' | 'never-called';
+  readonly kind: 'deprecated-called' | 'never-called' | 'stale';
   readonly method: string;
   readonly path: string;
   readonly operationId: string | undefined;
@@ -146,7 +146,7 @@ export function diffInventory(
       o.calls === 0 ||
       (options.staleAfterMs !== undefined && (o.lastSeen ?? 0) < now - options.staleAfterMs)
     ) {
-      zombie.push({ kind: 'never-called', ...base });
+      zombie.push({ kind: o.calls === 0 ? 'never-called' : 'stale', ...base });
     }
   }
   zombie.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
