@@ -324,6 +324,19 @@ const GraphqlRoute = Type.Object(
     inspectVariables: Type.Optional(
       Type.Boolean({ description: 'string variables through the injection detectors' }),
     ),
+    costLimit: Type.Optional(
+      Type.Object(
+        {
+          limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'cost units per window' }),
+          windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+          by: Type.Optional(Type.Union([Type.Literal('consumer'), Type.Literal('ip')])),
+        },
+        {
+          additionalProperties: false,
+          description: 'rate limit counting query cost, not requests (a query of cost 50 uses 50 units)',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

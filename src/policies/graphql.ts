@@ -45,6 +45,8 @@ import {
 import { documentHash, loadPersisted } from '../graphql/persisted.ts';
 import { fromJson, fromQueryString, type GraphqlRequest } from '../graphql/request.ts';
 import { stripSuggestions } from '../graphql/suggestions.ts';
+import { MemoryState } from '../state/memory.ts';
+import type { RateResult, SharedState } from '../state/types.ts';
 import { parseJsonSafely } from '../validate/json-scan.ts';
 import { getIdentity } from './identity.ts';
 import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
@@ -125,6 +127,37 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
   const detectOptions: DetectOptions = {};
   const maxBody = Math.min(c.policy.maxBodyBytes ?? 1_048_576, lim.maxLength * lim.maxBatch * 4 + 65_536);
   const cache = new Map<string, Prepared>();
+  const costLimit = g.costLimit;
+  // memory state when the gateway was compiled without services (tests, tools)
+  const state: SharedState | undefined =
+    costLimit === undefined ? undefined : (c.services.state ?? new MemoryState());
+  const costKeyBase = `gqlcost:${c.method} ${c.template}`;
+
+  /** Take the request's cost from its caller's budget (a free query still counts one unit). */
+  const spendCost = async (ctx: RequestContext, cost: number): Promise<Verdict | null> => {
+    if (costLimit === undefined || state === undefined) return null;
+    const consumer = costLimit.by === 'ip' ? undefined : getIdentity(ctx)?.consumer;
+    const key = `${costKeyBase}:${consumer === undefined ? `ip:${ctx.clientIp}` : `c:${consumer}`}`;
+    const units = Math.min(Math.max(cost, 1), costLimit.limit);
+    let r: RateResult;
+    try {
+      r = await state.take(key, costLimit.limit, costLimit.windowSeconds * 1000, costLimit.limit, units);
+    } catch {
+      return {
+        kind: 'refuse',
+        refusal: refuse('ratelimit.unavailable', 'rate limiting is unavailable; retry later', {
+          'retry-after': '1',
+        }),
+      };
+    }
+    if (r.allowed) return null;
+    return {
+      kind: 'refuse',
+      refusal: refuse('ratelimit.exceeded', 'query cost budget exhausted; retry later', {
+        'retry-after': String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))),
+      }),
+    };
+  };
 
   /** Parse and validate a document's text, from the cache when it was seen. */
   const prepare = (text: string): Prepared | Verdict => {
@@ -225,6 +258,10 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
       maxDepth = Math.max(maxDepth, result.depth);
       if (totalCost > lim.maxCost) return no('graphql.cost', 'query cost over the budget');
       forwarded.push({ query: text, operationName: r.operationName, variables: r.variables });
+    }
+    if (costLimit !== undefined) {
+      const limited = await spendCost(ctx, totalCost);
+      if (limited !== null) return limited;
     }
     const facts: GraphqlFacts = { operations: extracted.requests.length, cost: totalCost, depth: maxDepth };
     ctx.facts[GRAPHQL_FACT] = facts;

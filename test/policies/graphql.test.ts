@@ -336,3 +336,36 @@ describe('GraphQL policy in monitor mode', () => {
     assert.equal(record.policy, 'graphql');
   });
 });
+
+describe('GraphQL rate limit by query cost', () => {
+  let api: GraphqlApi;
+  let gw: TestGateway;
+
+  before(async () => {
+    api = await startGraphqlApi();
+    gw = await startTestGateway({
+      upstreamUrl: api.url,
+      openapi: OPENAPI,
+      files: { 'schema.graphql': SDL },
+      apiExtra: `    routes:
+      graphqlPost:
+        graphql: { schema: ./schema.graphql, costLimit: { limit: 100, windowSeconds: 3600 } }
+`,
+    });
+  });
+  after(async () => {
+    await gw.close();
+    await api.close();
+  });
+
+  test('a query of cost 45 uses 45 units: two pass, the third is over the budget', async () => {
+    const q = '{ users(first: 4) { posts(first: 10) { author { name } } } }'; // 1 + 4 × (1 + 10 × 1) = 45
+    assertData(await post(gw.url, { query: q }));
+    assertData(await post(gw.url, { query: q }));
+    const r = await post(gw.url, { query: q });
+    assert.equal(r.status, 429);
+    assert.equal(code(r), 'ratelimit.exceeded');
+    // a cheap query still fits in what is left (100 − 90 = 10)
+    assertData(await post(gw.url, { query: '{ user(id: 1) { name } }' }));
+  });
+});
