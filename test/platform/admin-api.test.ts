@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_MAX_FAILURES, failureThrottle, tokenChecker } from '../../src/platform/admin-api.ts';
+import { KeyService } from '../../src/auth/key-service.ts';
+import { startAdminServer } from '../../src/platform/admin.ts';
+import {
+  ADMIN_MAX_FAILURES,
+  createAdminApi,
+  failureThrottle,
+  tokenChecker,
+} from '../../src/platform/admin-api.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { openStore } from '../../src/store/open.ts';
 import { type AuthGateway, startAuthGateway } from '../policies/auth-gateway.ts';
 
 const TOKEN = 'admin-token-for-tests-0123456789abcdef';
@@ -258,5 +268,51 @@ describe('admin API with a token', () => {
     assert.equal(((await res.json()) as { code: string }).code, 'admin.auth.throttled');
     // the health endpoints are not behind the API's throttle
     assert.equal((await fetch(`${admin}/healthz`)).status, 200);
+  });
+});
+
+describe('admin API logging', () => {
+  test('actions are logged at info with key ids, never with a key or the token', async () => {
+    const store = await openStore(':memory:');
+    const keys = new KeyService(store, Buffer.from(PEPPER), undefined, { touchIntervalMs: 0 });
+    const logs: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    });
+    const api = createAdminApi({
+      tokens: [TOKEN],
+      backend: { keys, store },
+      logger: createLogger({ level: 'info' }, sink),
+      close: async () => {
+        await keys.close();
+        await store.close();
+      },
+    });
+    const server = await startAdminServer('127.0.0.1', 0, {
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+      ready: () => true,
+      api,
+    });
+    try {
+      let res = await fetch(`${server.url}/api/keys`, {
+        method: 'POST',
+        headers: { ...bearer(), ...json },
+        body: JSON.stringify({ consumer: 'acme' }),
+      });
+      const created = (await res.json()) as { id: string; key: string };
+      res = await fetch(`${server.url}/api/keys/${created.id}/rotate`, { method: 'POST', headers: bearer() });
+      const rotated = (await res.json()) as { id: string; key: string };
+      res = await fetch(`${server.url}/api/keys/${rotated.id}/revoke`, { method: 'POST', headers: bearer() });
+      assert.equal(res.status, 200);
+      await res.text();
+      const text = logs.join('');
+      for (const id of [created.id, rotated.id]) assert.ok(text.includes(id));
+      for (const secret of [created.key, rotated.key, TOKEN]) assert.ok(!text.includes(secret));
+    } finally {
+      await server.close();
+    }
   });
 });
