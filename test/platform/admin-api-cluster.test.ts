@@ -59,7 +59,7 @@ auth:
     const admin = primary?.admin as string;
     let listening = 0;
     const worker = json(await p.waitFor((l) => json(l)?.msg === 'gateway listening' && ++listening === 2));
-    const url = (worker?.listeners as string[])[0]!;
+    const url = (worker!.listeners as string[])[0]!;
     const auth = { authorization: `Bearer ${TOKEN}` };
 
     let res = await fetch(`${admin}/api/keys`, {
