@@ -5,11 +5,13 @@ import { resolve } from 'node:path';
 import { AggregatorRegistry } from 'prom-client';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
+import type { AccessRecord } from '../gateway/handler.ts';
 import { compilePlan, type Plan } from '../gateway/plan.ts';
 import { type Gateway, startGateway } from '../gateway/server.ts';
 import { OpenApiError } from '../openapi/load.ts';
 import { startAdminServer } from '../platform/admin.ts';
 import { openAdminApi } from '../platform/admin-api.ts';
+import { createDiscoveryRecorder } from '../platform/discovery/recorder.ts';
 import { createEventRecorder } from '../platform/events/recorder.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
@@ -110,13 +112,28 @@ async function runWorker(
         logger.error({ msg: 'security events not written', error: (err as Error).message }),
       )
     : undefined;
+  const discovery = plan.config.events.discovery.enabled
+    ? await createDiscoveryRecorder(
+        plan.config.events.discovery,
+        plan.config.events.store,
+        plan.loaded.dir,
+        (err) => logger.error({ msg: 'inventory not saved', error: (err as Error).message }),
+      )
+    : undefined;
+  const onRecord =
+    events === undefined && discovery === undefined
+      ? undefined
+      : (record: AccessRecord) => {
+          events?.onRecord(record);
+          discovery?.onRecord(record);
+        };
   let gateway: Gateway;
   try {
     gateway = await startGateway(plan, {
       logger,
       metrics,
       admin: !inCluster,
-      ...(events === undefined ? {} : { onRecord: events.onRecord }),
+      ...(onRecord === undefined ? {} : { onRecord }),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -181,6 +198,7 @@ async function runWorker(
       logger.info({ msg: 'stopping: draining in-flight requests', signal });
       const { drained } = await gateway.close();
       await events?.close();
+      await discovery?.close();
       await closeServices(services);
       logger.info({ msg: 'stopped', drained });
       process.off('SIGHUP', onHup);

@@ -755,6 +755,19 @@ const Events = Type.Object(
       default: 1_000_000,
       description: '0: no limit',
     }),
+    discovery: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false, description: 'learn the API inventory from traffic' }),
+        sampleRate: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 1,
+          description: 'share of requests observed',
+        }),
+        saveIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+      },
+      { additionalProperties: false, default: {}, description: 'inventory kept in the events store' },
+    ),
   },
   {
     additionalProperties: false,

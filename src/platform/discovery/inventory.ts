@@ -158,6 +158,44 @@ export class Inventory {
     }
   }
 
+  /** Add endpoints learned earlier (loaded from the store), merged with what is already known. */
+  restore(endpoints: readonly Endpoint[]): void {
+    const max = this.#maxValues;
+    for (const e of endpoints) {
+      if (!METHOD.test(e.method) || !Array.isArray(e.segments)) continue;
+      const key = `${e.method} ${templateString(e.segments)}`;
+      let acc = this.#acc.get(key);
+      if (acc === undefined) {
+        if (this.#acc.size >= this.#maxEndpoints) continue;
+        acc = {
+          method: e.method,
+          segments: [...e.segments],
+          count: 0,
+          statuses: new Map(),
+          consumers: new Set(),
+          firstSeen: e.firstSeen,
+          lastSeen: e.lastSeen,
+          requestContentTypes: new Set(),
+          responseContentTypes: new Set(),
+          queryParams: new Set(),
+          sensitive: new Set(),
+          refusedUndeclared: 0,
+        };
+        this.#acc.set(key, acc);
+      }
+      acc.count += e.count;
+      for (const [st, n] of Object.entries(e.statuses)) acc.statuses.set(st, (acc.statuses.get(st) ?? 0) + n);
+      for (const c of e.consumers) addBounded(acc.consumers, c, max);
+      acc.firstSeen = Math.min(acc.firstSeen, e.firstSeen);
+      acc.lastSeen = Math.max(acc.lastSeen, e.lastSeen);
+      for (const t of e.requestContentTypes) addBounded(acc.requestContentTypes, t, max);
+      for (const t of e.responseContentTypes) addBounded(acc.responseContentTypes, t, max);
+      for (const q of e.queryParams) addBounded(acc.queryParams, q, max);
+      for (const t of e.sensitive) addBounded(acc.sensitive, t, max);
+      acc.refusedUndeclared += e.refusedUndeclared;
+    }
+  }
+
   /**
    * The endpoints, with the segment positions that vary too much learned as parameters: where one
    * prefix is followed by more than `learnThreshold` distinct names, those names are values.
