@@ -194,3 +194,25 @@ test('the recorder exports queued, written and dropped counters as Prometheus me
   await rec.close();
   assert.match(await registry.metrics(), /rampart_events_written_total 2/);
 });
+
+test('writer retention prunes by age and by count through the store', async () => {
+  const store = openSqliteEventStore(':memory:');
+  const now = Date.now();
+  const w = createEventWriter(store, { ...OPTS, queueSize: 100, maxAgeMs: 60_000, maxEvents: 3 });
+  w.push([
+    { ...ev(1), time: now - 120_000 },
+    { ...ev(2), time: now - 90_000 },
+    { ...ev(3), time: now - 1000 },
+    { ...ev(4), time: now - 900 },
+    { ...ev(5), time: now - 800 },
+    { ...ev(6), time: now - 700 },
+  ]);
+  await w.flush();
+  assert.equal(await w.prune(), 3, 'two too old, then one past the count');
+  assert.deepEqual(
+    (await store.list()).map((e) => e.requestId),
+    ['r4', 'r5', 'r6'],
+  );
+  await w.close();
+  await store.close();
+});
