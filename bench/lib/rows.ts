@@ -3,7 +3,12 @@
  * To add a row, add one entry; e.g. the demo-policy row:
  *   { key: 'd', label: 'Rampart, demo policies', start: rampartRow('bench/configs/policies.yaml', { 'x-api-key': '…' }) }
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startNginx } from './nginx.ts';
 import { rampartRow, startReference } from './node-rows.ts';
 import type { RowSpec } from './target.ts';
@@ -13,9 +18,41 @@ function demoPolicyToken(): string {
   const secret = randomBytes(32).toString('base64url');
   process.env.RAMPART_BENCH_HS_SECRET = secret;
   const now = Math.floor(Date.now() / 1000);
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ iss: 'https://bench.rampart.test', sub: 'bench-user', iat: now, exp: now + 3600 })}`;
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: 'https://bench.rampart.test', sub: 'bench-user', iat: now, exp: now + 3600 })}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** Row (j) verifies an ES256 JWT: a fresh P-256 key pair per run, the public key in a temp PEM file. */
+function es256Token(): string {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-jwt-'));
+  const pem = join(dir, 'public.pem');
+  writeFileSync(pem, publicKey.export({ type: 'spki', format: 'pem' }));
+  process.env.RAMPART_BENCH_JWT_PUBLIC_KEY = pem;
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: 'ES256', typ: 'JWT' })}.${b64({ iss: 'https://bench.rampart.test', sub: 'bench-user', iat: now, exp: now + 3600 })}`;
+  const signature = sign('sha256', Buffer.from(unsigned), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${unsigned}.${signature.toString('base64url')}`;
+}
+
+/** Row (k) checks an API key: a temp SQLite store and pepper, and one key made with `rampart keys create`. */
+function benchApiKey(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-bench-keys-'));
+  process.env.RAMPART_BENCH_PEPPER = randomBytes(32).toString('base64');
+  process.env.RAMPART_BENCH_STORE = join(dir, 'keys.db');
+  const bin = fileURLToPath(new URL('../../bin/rampart.js', import.meta.url));
+  const config = fileURLToPath(new URL('../configs/auth-apikey.yaml', import.meta.url));
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'keys', 'create', '--config', config, '--consumer', 'bench', '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0) throw new Error(`rampart keys create failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { key: string }).key;
 }
 
 /** Every row, in table order; `--rows` picks among their keys. */
@@ -31,6 +68,17 @@ export const ROWS: readonly RowSpec[] = [
     key: 'd',
     label: 'Rampart, demo policies (JWT, rate limit, validation, inspection)',
     start: rampartRow('bench/configs/demo-policies.yaml', { authorization: `Bearer ${demoPolicyToken()}` }),
+  },
+  {
+    key: 'k',
+    label: 'Rampart, API key authentication',
+    start: (ctx) => rampartRow('bench/configs/auth-apikey.yaml', { 'x-api-key': benchApiKey() })(ctx),
+  },
+  {
+    key: 'j',
+    label: 'Rampart, ES256 JWT authentication',
+    start: (ctx) =>
+      rampartRow('bench/configs/auth-jwt.yaml', { authorization: `Bearer ${es256Token()}` })(ctx),
   },
   { key: 'm', label: 'Rampart, memory limiter', start: rampartRow('bench/configs/ratelimit-memory.yaml') },
   { key: 'r', label: 'Rampart, Redis limiter', start: rampartRow('bench/configs/ratelimit-redis.yaml') },
@@ -48,6 +96,9 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   ['d', 'b'],
   ['c', 'e'],
   // issue 4 targets: memory limiter ≥ 95% of routing only, Redis limiter ≥ 80%
+  // issue 3 targets: API key and ES256 JWT authentication each cost ≤ 10% of routing only
+  ['k', 'c'],
+  ['j', 'c'],
   ['m', 'c'],
   ['r', 'c'],
   // issue 11 target: validation + inspection cost ≤ 25% of routing only (v/c ≥ 0.8)
