@@ -47,6 +47,10 @@ test('SIGTERM mid-traffic: every refusal the clients saw is in the event store a
     };
     const clients = [0, 1, 2, 3].map(client);
     while (refused < 200 && !stop) await new Promise((r) => setImmediate(r));
+    const metrics = await request(`${line.admin as string}/metrics`);
+    const text = await metrics.body.text();
+    assert.match(text, /^rampart_events_dropped_total 0$/m, 'the dropped counter is exported');
+    assert.match(text, /^rampart_events_queued \d+$/m);
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);
     stop = true;
