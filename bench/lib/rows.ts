@@ -87,6 +87,11 @@ export const ROWS: readonly RowSpec[] = [
     label: 'Rampart, validation + inspection',
     start: rampartRow('bench/configs/validate-inspect.yaml'),
   },
+  {
+    key: 'f',
+    label: 'Rampart, response filtering',
+    start: rampartRow('bench/configs/response-filter.yaml'),
+  },
   { key: 'e', label: 'nginx reverse proxy', start: startNginx },
 ];
 
@@ -103,4 +108,6 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   ['r', 'c'],
   // issue 11 target: validation + inspection cost ≤ 25% of routing only (v/c ≥ 0.8)
   ['v', 'c'],
+  // issue 5 target: response filtering on the ~10 KB JSON report ≤ 15% below routing only (f/c ≥ 0.85)
+  ['f', 'c'],
 ];
