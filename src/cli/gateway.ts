@@ -133,6 +133,7 @@ async function runWorker(
       logger,
       metrics,
       admin: !inCluster,
+      services,
       ...(onRecord === undefined ? {} : { onRecord }),
     });
   } catch (err) {

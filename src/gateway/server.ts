@@ -13,6 +13,7 @@ import { type AdminServer, startAdminServer } from '../platform/admin.ts';
 import { openAdminApi } from '../platform/admin-api.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
+import type { PolicyServices } from '../policies/services.ts';
 import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
 import type { Plan, TlsMaterial } from './plan.ts';
 import { closeUpstreams, createUpstreams } from './upstreams.ts';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   /** Serve the admin listener from this process (false in cluster workers: the primary serves it). */
   readonly admin?: boolean;
   readonly onRecord?: (record: AccessRecord) => void;
+  /** The process's policy services: the admin API revokes keys through their shared state. */
+  readonly services?: PolicyServices;
 }
 
 // Modern suites only: ECDHE with AEAD ciphers for TLS 1.2; TLS 1.3 suites are all modern.
@@ -154,7 +157,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
             body: await metrics.registry.metrics(),
           }),
           ready: () => ready && !state.draining,
-          api: await openAdminApi(config, plan.loaded.dir, logger),
+          api: await openAdminApi(config, plan.loaded.dir, logger, options.services?.state),
         })
       : undefined;
   ready = true;

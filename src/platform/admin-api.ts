@@ -406,6 +406,8 @@ export async function openAdminApi(
   config: Readonly<RampartConfig>,
   baseDir: string,
   logger: Logger,
+  /** The gateway's own shared state, so a revocation reaches its key cache at once (memory state too). */
+  shared?: SharedState,
 ): Promise<AdminApi | undefined> {
   const tokens = config.admin.tokens ?? [];
   if (tokens.length === 0) return undefined;
@@ -414,7 +416,9 @@ export async function openAdminApi(
   const store = await openStore(auth.store ?? DEFAULT_STORE, baseDir);
   let state: SharedState | undefined;
   let revocations: RevocationSet | undefined;
-  if (config.state.url !== 'memory') {
+  if (shared !== undefined) {
+    revocations = stateRevocations(shared);
+  } else if (config.state.url !== 'memory') {
     state = await createState(config.state);
     revocations = stateRevocations(state);
   }

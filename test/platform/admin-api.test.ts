@@ -32,7 +32,7 @@ paths:
       responses: { '200': { description: ok } }
 `;
 
-function config(upstream: string, admin: string): string {
+function config(upstream: string, admin: string, keyCacheTtlMs = 0): string {
   return `listeners:
   - { host: 127.0.0.1, port: 0 }
 admin: ${admin}
@@ -45,7 +45,7 @@ apis:
 auth:
   pepper: \${PEPPER}
   store: ./keys.db
-  keyCacheTtlMs: 0
+  keyCacheTtlMs: ${keyCacheTtlMs}
   apiKeys:
     key: { header: x-api-key }
 `;
@@ -55,10 +55,10 @@ const upstream = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
 });
 
-async function start(admin: string): Promise<AuthGateway> {
+async function start(admin: string, keyCacheTtlMs = 0): Promise<AuthGateway> {
   const port = (upstream.address() as AddressInfo).port;
   return startAuthGateway({
-    config: () => config(`http://127.0.0.1:${port}`, admin),
+    config: () => config(`http://127.0.0.1:${port}`, admin, keyCacheTtlMs),
     files: { 'openapi.yaml': OPENAPI },
     env: { PEPPER, ADMIN_TOKEN: TOKEN },
   });
@@ -313,6 +313,30 @@ describe('admin API logging', () => {
       for (const secret of [created.key, rotated.key, TOKEN]) assert.ok(!text.includes(secret));
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('admin API revocation with a long key cache (memory state)', () => {
+  test('a key revoked through the admin API is refused at once, not after the cache expires', async () => {
+    const gw = await start('{ host: 127.0.0.1, port: 0, tokens: ["${ADMIN_TOKEN}"] }', 300_000);
+    try {
+      const admin = gw.gateway.admin!.url;
+      let res = await fetch(`${admin}/api/keys`, {
+        method: 'POST',
+        headers: { ...bearer(), ...json },
+        body: JSON.stringify({ consumer: 'cached' }),
+      });
+      assert.equal(res.status, 201);
+      const created = (await res.json()) as { id: string; key: string };
+      // cached now, for five minutes
+      assert.equal((await fetch(`${gw.url}/things`, { headers: { 'x-api-key': created.key } })).status, 200);
+      res = await fetch(`${admin}/api/keys/${created.id}/revoke`, { method: 'POST', headers: bearer() });
+      assert.equal(res.status, 200);
+      await res.text();
+      assert.equal((await fetch(`${gw.url}/things`, { headers: { 'x-api-key': created.key } })).status, 401);
+    } finally {
+      await gw.close();
     }
   });
 });

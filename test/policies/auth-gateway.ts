@@ -47,6 +47,7 @@ export async function startAuthGateway(options: {
     gateway = await startGateway(plan, {
       logger: createLogger({ level: 'warn' }, sink),
       metrics: createMetrics(),
+      services,
     });
   } catch (err) {
     await closeServices(services);
