@@ -42,6 +42,7 @@ import {
   type FieldRequirement,
   isFailure,
 } from '../graphql/analyze.ts';
+import { INTROSPECT, introspectionKey } from '../graphql/introspect.ts';
 import { documentHash, loadPersisted } from '../graphql/persisted.ts';
 import { fromJson, fromQueryString, type GraphqlRequest } from '../graphql/request.ts';
 import { stripSuggestions } from '../graphql/suggestions.ts';
@@ -89,16 +90,8 @@ interface Prepared {
 /** Compile one route's GraphQL settings; the returned function does only per-request work. */
 export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): PhaseEntry['run'] {
   const base = dirname(c.document.file);
-  const schemaFile = resolve(base, g.schema);
-  let schema: GraphQLSchema;
-  try {
-    schema = buildSchema(readFileSync(schemaFile, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`cannot build the GraphQL schema: ${(e as Error).message}`, {
-      file: schemaFile,
-      key: 'graphql.schema',
-    });
-  }
+  const schemaFile = g.schema === INTROSPECT ? c.document.file : resolve(base, g.schema);
+  const schema = g.schema === INTROSPECT ? introspected(c) : sdlSchema(schemaFile);
   const lim = { ...GRAPHQL_DEFAULTS, ...stripUndefined(g) };
   const fieldCosts = new Map<string, number>();
   const typeCosts = new Map<string, number>();
@@ -118,8 +111,10 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
     maxListSize: lim.maxListSize,
     fieldAuth,
   };
-  checkCoordinates(schema, Object.keys(g.costs ?? {}), 'costs', schemaFile);
-  checkCoordinates(schema, Object.keys(g.fieldAuth ?? {}), 'fieldAuth', schemaFile);
+  if (schema !== UNINTROSPECTED) {
+    checkCoordinates(schema, Object.keys(g.costs ?? {}), 'costs', schemaFile);
+    checkCoordinates(schema, Object.keys(g.fieldAuth ?? {}), 'fieldAuth', schemaFile);
+  }
   const introspectionRoles = new Set(g.introspectionRoles ?? []);
   const persisted = g.persisted === undefined ? undefined : loadPersisted(resolve(base, g.persisted.file));
   const persistedRequired = g.persisted?.required === true;
@@ -337,6 +332,42 @@ function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
   const essence = value.split(';', 1)[0]!.trim().toLowerCase();
   return essence === 'application/json' || essence === 'application/graphql-response+json';
+}
+
+// What an introspecting route compiles against when the services did not introspect (see introspected).
+const UNINTROSPECTED = buildSchema('type Query { _unavailable: Boolean }');
+
+/** Build the schema of an SDL file, or a ConfigError naming the file. */
+function sdlSchema(schemaFile: string): GraphQLSchema {
+  try {
+    return buildSchema(readFileSync(schemaFile, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`cannot build the GraphQL schema: ${(e as Error).message}`, {
+      file: schemaFile,
+      key: 'graphql.schema',
+    });
+  }
+}
+
+/**
+ * The schema createServices introspected for this route. Services built without introspection
+ * (validate-config, the CLI's first compile before its services exist) get an empty schema, under
+ * which every operation is refused as invalid: such a plan never serves. Services that did
+ * introspect but lack the route (it was added by a reload) are a load error: a restart fetches it.
+ */
+function introspected(c: PolicyCompileContext): GraphQLSchema {
+  const path = c.operation?.path ?? c.template;
+  const schemas = c.services.graphqlSchemas;
+  const found = schemas?.get(introspectionKey(c.api.name, path));
+  if (found !== undefined) return found;
+  if (schemas === undefined) return UNINTROSPECTED;
+  throw new ConfigError(
+    `no introspected schema for ${c.api.name} ${path}: restart the gateway to introspect it`,
+    {
+      file: c.document.file,
+      key: 'graphql.schema',
+    },
+  );
 }
 
 /** Refuse at load a `costs` or `fieldAuth` key naming a type or field the schema lacks (a typo would leave a hole). */

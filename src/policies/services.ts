@@ -1,5 +1,7 @@
+import type { GraphQLSchema } from 'graphql';
 import { type AuthServices, createAuthServices } from '../auth/services.ts';
 import type { RampartConfig } from '../config/schema.ts';
+import { introspectConfigSchemas } from '../graphql/introspect.ts';
 import { createState, DEFAULT_STATE } from '../state/index.ts';
 import { MemoryState } from '../state/memory.ts';
 import type { SharedState } from '../state/types.ts';
@@ -17,6 +19,8 @@ export interface PolicyServices {
   state?: SharedState;
   /** Key store, key service and revocations, when the config has an `auth` section. */
   auth?: AuthServices;
+  /** GraphQL schemas introspected from upstreams at start (`graphql.schema: introspect`), by introspectionKey. */
+  graphqlSchemas?: ReadonlyMap<string, GraphQLSchema>;
 }
 
 /** Services with nothing in them: what validate-config and unit tests compile with. */
@@ -40,6 +44,12 @@ export async function createServices(
     const auth = await createAuthServices(config.auth, baseDir, state);
     services.auth = auth;
     services.closers.push(() => auth.close());
+  }
+  try {
+    services.graphqlSchemas = await introspectConfigSchemas(config, baseDir);
+  } catch (e) {
+    await closeServices(services);
+    throw e;
   }
   return services;
 }
