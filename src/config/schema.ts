@@ -623,6 +623,24 @@ const State = Type.Object(
       default: 'fail-open',
     }),
     timeoutMs: Type.Integer({ minimum: 1, maximum: 10_000, default: 200, description: 'per Redis command' }),
+    localBudget: Type.Optional(
+      Type.Object(
+        {
+          slice: Type.Integer({ minimum: 2, maximum: 1_000, description: 'tokens reserved per round trip' }),
+          leaseMs: Type.Integer({
+            minimum: 1,
+            maximum: 60_000,
+            default: 1_000,
+            description: 'how long a reserved slice may be spent locally',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'optional local pre-check for Redis rate limits: each process reserves `slice` tokens in one round trip and spends them locally. Reserved tokens count in Redis up front, so a burst never passes the limit (at most limit, within the bound limit + N×slice for N processes); the error allowed is under-counting time, not over-allowing a burst: with N processes a request may be refused while up to N×(slice−1) tokens sit unspent elsewhere, and over d ms at most burst + (d + leaseMs)·rate pass',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, default: {}, description: 'shared state: counters, blocklist, revocations' },
 );

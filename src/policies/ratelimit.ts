@@ -12,6 +12,7 @@ import {
   type RequestContext,
   type Verdict,
 } from '../gateway/pipeline.ts';
+import { type BudgetOptions, LocalBudget } from '../state/budget.ts';
 import { reportStateFailure } from '../state/diagnostics.ts';
 import { stateKey } from '../state/index.ts';
 import { MemoryState } from '../state/memory.ts';
@@ -103,6 +104,23 @@ export function localFallback(services: PolicyServices): MemoryState {
     localFallbacks.set(services, s);
   }
   return s;
+}
+
+const budgets = new WeakMap<PolicyServices, LocalBudget>();
+
+/** The process's local pre-check in front of a Redis state (`state.localBudget`), shared by every route. */
+export function localBudget(
+  services: PolicyServices,
+  state: SharedState,
+  options: BudgetOptions | undefined,
+): LocalBudget | undefined {
+  if (options === undefined || state instanceof MemoryState) return undefined;
+  let b = budgets.get(services);
+  if (b === undefined) {
+    b = new LocalBudget(state, options);
+    budgets.set(services, b);
+  }
+  return b;
 }
 
 function list<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
@@ -205,13 +223,16 @@ const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
 /**
  * Build the per-request limiter of one route. The common case (memory state, rate rules only) runs
- * synchronously; with Redis each rule is one round trip, the rules of a route in parallel.
+ * synchronously; with Redis each rule is one round trip, the rules of a route in parallel. With a
+ * `budget` (the local pre-check, see LocalBudget) most rate checks are answered from a slice this
+ * process reserved, at the error LocalBudget states.
  */
 export function createRateLimiter(
   limits: RouteLimits,
   state: SharedState,
   local: MemoryState,
   scope: SubjectScope,
+  budget?: LocalBudget,
 ): (ctx: RequestContext) => Verdict | Promise<Verdict> {
   const header = policyHeader(limits);
   const { rate, quota, concurrency } = limits;
@@ -271,7 +292,7 @@ export function createRateLimiter(
       rate.map(async (r) => {
         const key = keyOf(r.keyBase, r.by, ctx);
         try {
-          return await state.take(key, r.limit, r.periodMs, r.burst, r.cost);
+          return await (budget ?? state).take(key, r.limit, r.periodMs, r.burst, r.cost);
         } catch (err) {
           failed(err, r.failOpen);
           if (!r.failOpen) closed = true;
@@ -349,10 +370,14 @@ export const rateLimitPolicy: PolicyFactory = {
     const limits = compileLimits(ctx.policy, ctx.config.rateLimit?.default ?? [], failOpen);
     if (limits.rate.length === 0 && limits.quota.length === 0 && limits.concurrency === undefined)
       return null;
-    const run = createRateLimiter(limits, sharedState(ctx.services), localFallback(ctx.services), {
-      route: `${ctx.api.name}:${ctx.method} ${ctx.template}`,
-      upstream: ctx.api.upstream,
-    });
+    const state = sharedState(ctx.services);
+    const run = createRateLimiter(
+      limits,
+      state,
+      localFallback(ctx.services),
+      { route: `${ctx.api.name}:${ctx.method} ${ctx.template}`, upstream: ctx.api.upstream },
+      localBudget(ctx.services, state, ctx.config.state?.localBudget),
+    );
     return { name: 'ratelimit', mode: ctx.mode, run };
   },
 };
