@@ -1,6 +1,7 @@
 /**
  * The benchmark upstream: a minimal node:http server with fixed JSON answers for the routes of
- * bench/configs/openapi.yaml. Kept as cheap as possible so that it is never what a row measures.
+ * bench/configs/openapi.yaml, and POST /graphql of bench/configs/graphql-openapi.yaml (one fixed
+ * answer, whatever the query: GraphQL is never executed here). Kept as cheap as possible so that it is never what a row measures.
  *
  * Run alone: `node bench/upstream.ts [--host 127.0.0.1] [--port 0]` (prints one JSON line with its url).
  */
@@ -9,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { itemBody, REPORT_BODY } from './lib/bodies.ts';
+import { GRAPHQL_RESPONSE_BODY } from './lib/graphql-body.ts';
 
 /** A listening server of the benchmark and how to stop it. */
 export interface StartedServer {
@@ -68,6 +70,24 @@ function createItem(req: IncomingMessage, res: ServerResponse): void {
   req.on('error', () => res.destroy());
 }
 
+/** Reads the query (bounded) and answers the fixed result of bench/lib/graphql-body.ts. */
+function graphql(req: IncomingMessage, res: ServerResponse): void {
+  let bytes = 0;
+  let refused = false;
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > MAX_BODY && !refused) {
+      refused = true;
+      res.setHeader('connection', 'close');
+      send(res, 413, TOO_LARGE);
+    }
+  });
+  req.on('end', () => {
+    if (!refused) send(res, 200, GRAPHQL_RESPONSE_BODY);
+  });
+  req.on('error', () => res.destroy());
+}
+
 /** The status and body answering a bodiless request: 404 for anything but the GET routes. */
 function answer(method: string | undefined, path: string): [number, string | Buffer] {
   if (method !== 'GET' || !path.startsWith('/items/')) return [404, NOT_FOUND];
@@ -91,6 +111,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   }
   if (path === '/items' && req.method === 'POST') {
     createItem(req, res);
+    return;
+  }
+  if (path === '/graphql' && req.method === 'POST') {
+    graphql(req, res);
     return;
   }
   const [status, body] = answer(req.method, path);

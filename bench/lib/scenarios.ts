@@ -1,5 +1,6 @@
 /** The request shapes the benchmark sends to every row: one table each. */
 import { POST_BODY } from './bodies.ts';
+import { GRAPHQL_REQUEST_BODY } from './graphql-body.ts';
 
 /** One request, repeated by the load generator for the whole run. */
 export interface Scenario {
@@ -36,5 +37,13 @@ export const SCENARIOS: readonly Scenario[] = [
     path: '/items/42/report',
     body: null,
     headers: {},
+  },
+  {
+    key: 'graphql',
+    title: 'POST /graphql (3-level query user → posts → author, ~0.5 KB JSON response)',
+    method: 'POST',
+    path: '/graphql',
+    body: GRAPHQL_REQUEST_BODY,
+    headers: { 'content-type': 'application/json' },
   },
 ];
