@@ -284,7 +284,11 @@ const GraphqlRoute = Type.Object(
   {
     enabled: Type.Optional(Type.Boolean()),
     mode: Type.Optional(Mode),
-    schema: Type.String({ minLength: 1, description: 'SDL file, relative to the OpenAPI document' }),
+    schema: Type.String({
+      minLength: 1,
+      description:
+        'SDL file, relative to the OpenAPI document; or `introspect`: one introspection of the upstream at start',
+    }),
     maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     maxCost: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     maxAliases: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
