@@ -88,7 +88,16 @@ export async function runGateway(options: RunOptions): Promise<number> {
   }
   const logger = createLogger({ level: plan.config.log.level, redact: plan.config.log.redact });
   if (options.workers > 1 && cluster.isPrimary) return runPrimary(plan, options, logger);
-  return runWorker(plan, options, logger, env);
+  try {
+    return await runWorker(plan, options, logger, env);
+  } catch (err) {
+    // services are built here (e.g. a malformed state.url): a config mistake, not an internal error
+    if (isConfigError(err)) {
+      options.io.stderr.write(`error: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
 }
 
 async function runWorker(

@@ -619,8 +619,9 @@ const State = Type.Object(
   {
     url: Type.String({
       default: 'memory',
-      pattern: '^(memory|rediss?://.+)$',
-      description: 'memory (one process) or redis://[user:pass@]host:port[/db] shared by every gateway',
+      pattern: '^(memory|rediss?(\\+cluster|\\+sentinel)?://.+)$',
+      description:
+        "memory (one process), or Redis shared by every gateway: redis://[user:pass@]host:port[/db] (rediss:// for TLS); Redis Cluster: redis+cluster://[user:pass@]h1:p1,h2:p2 (seed nodes); Sentinel: redis+sentinel://[user:pass@]h1:p1,h2:p2/mymaster[/db] (sentinel hosts, then the master name; credentials are the master's). rediss+cluster:// and rediss+sentinel:// use TLS. Ports default to 6379, 26379 for sentinels; a malformed URL stops the start",
     }),
     prefix: Type.String({ default: 'rampart:', pattern: '^[A-Za-z0-9:_.-]{0,64}$' }),
     failureMode: Type.Union([Type.Literal('fail-open'), Type.Literal('fail-closed')], {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { MemoryState } from './memory.ts';
+import { parseRedisUrl, type RedisTarget } from './redis-url.ts';
 import type { QuotaResult, RateResult, SetName, SharedState, StateOptions } from './types.ts';
 import { StateUnavailableError } from './types.ts';
 
@@ -106,8 +107,10 @@ export class RedisState implements SharedState {
       // reconnect forever, backing off to 1 s: the gateway recovers by itself when Redis returns
       retryStrategy: (times) => Math.min(50 * times, 1_000),
     };
-    this.#client = connectRedis(options.url, redisOptions);
-    this.#sub = connectRedis(options.url, { ...redisOptions, commandTimeout: undefined });
+    // parsed first: a malformed URL is a start-up error, not a client that retries forever
+    const target = parseRedisUrl(options.url);
+    this.#client = connectRedis(target, redisOptions);
+    this.#sub = connectRedis(target, { ...redisOptions, commandTimeout: undefined });
     const onError = (err: Error) => {
       this.lastError = (err as NodeJS.ErrnoException).code ?? err.name;
     };
@@ -322,9 +325,48 @@ export class RedisState implements SharedState {
 
 // ioredis's (url, options) overload does not type-check under exactOptionalPropertyTypes
 const RedisCtor = Redis as unknown as new (url: string, options: RedisOptions) => Redis;
+const RedisOptionsCtor = Redis as unknown as new (options: RedisOptions) => Redis;
 
-function connectRedis(url: string, options: RedisOptions): Redis {
-  return new RedisCtor(url, options);
+/**
+ * A client for one server, a cluster or a sentinel group. A Cluster is returned under the Redis
+ * type: this module uses only commands both answer the same way (EVALSHA/EVAL on one key, GET, DEL,
+ * ZREM, HGETALL, HDEL, PUBLISH, SUBSCRIBE, SCRIPT LOAD, QUIT), and NOSCRIPT falls back to EVAL on
+ * nodes whose script cache lacks a script.
+ */
+function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
+  if (target.kind === 'single') return new RedisCtor(target.url, options);
+  const auth: RedisOptions = {};
+  if (target.username !== undefined) auth.username = target.username;
+  if (target.password !== undefined) auth.password = target.password;
+  if (target.tls) auth.tls = {};
+  if (target.kind === 'sentinel') {
+    const sentinel: RedisOptions = {
+      ...options,
+      ...auth,
+      sentinels: target.sentinels.map((n) => ({ host: n.host, port: n.port })),
+      name: target.name,
+      db: target.db,
+      enableTLSForSentinelMode: target.tls,
+      sentinelRetryStrategy: (times: number) => Math.min(50 * times, 1_000),
+    };
+    return new RedisOptionsCtor(sentinel);
+  }
+  // the per-node options take no retry strategy or offline queue: the cluster client owns those
+  const nodeOptions: RedisOptions = { ...auth, maxRetriesPerRequest: 0 };
+  if (options.commandTimeout !== undefined) nodeOptions.commandTimeout = options.commandTimeout;
+  if (options.connectTimeout !== undefined) nodeOptions.connectTimeout = options.connectTimeout;
+  // ioredis's ClusterOptions does not type-check under exactOptionalPropertyTypes
+  const clusterOptions = {
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    clusterRetryStrategy: (times: number) => Math.min(50 * times, 1_000),
+    redisOptions: nodeOptions,
+  } as unknown as ConstructorParameters<typeof Cluster>[1];
+  const cluster = new Cluster(
+    target.nodes.map((n) => ({ host: n.host, port: n.port })),
+    clusterOptions,
+  );
+  return cluster as unknown as Redis;
 }
 
 function isNoScript(err: unknown): boolean {

@@ -75,7 +75,7 @@ export interface SharedState {
 
 /** Configuration of the shared state (`state:` in rampart.yaml). */
 export interface StateOptions {
-  /** `memory`, or `redis://…` / `rediss://…`. */
+  /** `memory`, `redis://…` / `rediss://…`, `redis+cluster://h1:p1,h2:p2` or `redis+sentinel://h1:p1,h2:p2/mymaster`. */
   readonly url: string;
   readonly prefix: string;
   readonly failureMode: 'fail-open' | 'fail-closed';
