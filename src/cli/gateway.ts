@@ -16,6 +16,7 @@ import { createEventRecorder } from '../platform/events/recorder.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { closeServices, createServices, type PolicyServices } from '../policies/services.ts';
+import { watchStateFailures } from '../state/failure-watch.ts';
 import { intOption, parseCommandArgs } from './args.ts';
 import { type Command, type CommandIO, EXIT } from './command.ts';
 
@@ -107,6 +108,8 @@ async function runWorker(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   const metrics = createMetrics();
+  // fail-open limits stay visible: a rate-limited warning and rampart_state_failures_total{mode}
+  const unwatchState = watchStateFailures(logger, metrics.stateFailures);
   const inCluster = cluster.isWorker;
   // services (shared state, store) live as long as the process; a reload recompiles against them
   const services = await createServices(plan.config, plan.loaded.dir);
@@ -210,6 +213,7 @@ async function runWorker(
       await events?.close();
       await discovery?.close();
       await closeServices(services);
+      unwatchState();
       logger.info({ msg: 'stopped', drained });
       process.off('SIGHUP', onHup);
       process.off('SIGTERM', onTerm);

@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   readonly upstreamDuration: Histogram<'upstream'>;
   readonly inFlight: Gauge;
   readonly reloads: Counter<'result'>;
+  /** Shared-state (Redis) failures met by limits, by the failure mode that applied. */
+  readonly stateFailures: Counter<'mode'>;
 }
 
 /** Create the metrics; `prefix` namespaces them (default "rampart_"). */
@@ -45,6 +47,12 @@ export function createMetrics(prefix = 'rampart_'): GatewayMetrics {
       name: `${prefix}config_reloads_total`,
       help: 'Configuration reloads by result',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    stateFailures: new Counter({
+      name: `${prefix}state_failures_total`,
+      help: 'Requests that met an unreachable shared state (Redis), by the failure mode applied',
+      labelNames: ['mode'],
       registers: [registry],
     }),
   };
