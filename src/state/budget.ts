@@ -66,17 +66,22 @@ export class LocalBudget {
       }
       const entry = e;
       let reserved: RateResult | undefined;
+      let failure: unknown;
       entry.pending = this.#state.take(key, limit, periodMs, burst, slice).then(
         (r) => {
           reserved = r;
         },
-        () => {},
+        (err: unknown) => {
+          failure = err;
+        },
       );
       try {
         await entry.pending;
       } finally {
         entry.pending = undefined;
       }
+      // an unreachable state is reported at once: a second round trip would only double the wait
+      if (failure !== undefined) throw failure;
       if (reserved?.allowed === true) {
         entry.tokens = slice - cost;
         entry.expires = Date.now() + this.#leaseMs;

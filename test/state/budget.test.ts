@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { LocalBudget } from '../../src/state/budget.ts';
 import { RedisState } from '../../src/state/redis.ts';
 import type { RateResult, SharedState } from '../../src/state/types.ts';
+import { StateUnavailableError } from '../../src/state/types.ts';
 import { cleanPrefix, REDIS_URL, redisSkipReason, testPrefix } from './redis-available.ts';
 
 const skip = await redisSkipReason();
@@ -90,4 +91,29 @@ describe('LocalBudget on Redis (the local pre-check)', { skip: skip ?? false }, 
     assert.equal(r.remaining, 5);
     assert.equal(c.takes(), 1);
   });
+});
+
+test('an unreachable shared state fails the take after one round trip (the policy then applies its failure mode)', async () => {
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const state = new RedisState({
+    url: `redis://127.0.0.1:${port}`,
+    prefix: 'x:',
+    failureMode: 'fail-open',
+    timeoutMs: 100,
+  });
+  try {
+    await state.connect(50);
+    const c = counting(state);
+    const budget = new LocalBudget(c.state, { slice: 5, leaseMs: 1_000 });
+    await assert.rejects(budget.take('k', 10, 60_000, 10), StateUnavailableError);
+    assert.equal(c.takes(), 1);
+  } finally {
+    await state.close();
+  }
 });
