@@ -1,10 +1,26 @@
+/**
+ * Shared state (DESIGN.md, "Shared state"): memory by default, Redis in cluster mode.
+ *
+ * - `state.url`: `memory`; `redis://[user:pass@]host:port[/db]` (`rediss://` for TLS); Redis Cluster
+ *   `redis+cluster://[user:pass@]h1:p1,h2:p2`; Sentinel `redis+sentinel://[user:pass@]h1:p1,h2:p2/mymaster[/db]`
+ *   (redis-url.ts). A malformed URL is a start-up ConfigError.
+ * - `state.localBudget: { slice, leaseMs }` (budget.ts): each process reserves `slice` tokens of a
+ *   Redis rate limit per round trip and spends them locally. The error it allows: reserved tokens
+ *   are counted in Redis up front, so with N processes at most `limit` requests pass a burst (inside
+ *   the stated bound limit + N×slice); a request may be refused while up to N×(slice−1) tokens sit
+ *   unspent in other processes; over d ms at most burst + (d + leaseMs)·rate pass.
+ * - Failures: policies publish `rampart:state:failure` (diagnostics.ts); the gateway counts them in
+ *   `rampart_state_failures_total{mode}` and warns at most once per 10 s (failure-watch.ts).
+ */
 import { createHash } from 'node:crypto';
 import { MemoryState } from './memory.ts';
 import { RedisState } from './redis.ts';
 import type { SharedState, StateOptions } from './types.ts';
 
+export { type BudgetOptions, LocalBudget } from './budget.ts';
 export { MemoryState } from './memory.ts';
 export { RedisState } from './redis.ts';
+export { parseRedisUrl, type RedisTarget } from './redis-url.ts';
 export type { QuotaResult, RateResult, SetName, SharedState, StateOptions } from './types.ts';
 export { StateUnavailableError } from './types.ts';
 
