@@ -38,10 +38,11 @@ export class StoreUrlError extends Error {
 }
 
 /**
- * Open the PostgreSQL store at a `postgres://` URL. A `schema=<name>` query parameter puts the tables
- * in that schema (created if missing), so that tests and tenants can share one database.
+ * A pg pool for a `postgres://` URL whose tables `ddl` creates. A `schema=<name>` query parameter
+ * puts them in that schema (created if missing), so that tests and tenants can share one database.
+ * Every Rampart table set (keys, events, inventory) opens its pool through here.
  */
-export async function openPostgresStore(url: string): Promise<Store> {
+export async function openPostgresPool(url: string, ddl: string, max: number): Promise<pg.Pool> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -55,7 +56,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   }
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
-    max: 4,
+    max,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
     ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
@@ -64,11 +65,17 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('error', () => {});
   try {
     if (schema !== null) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await pool.query(DDL);
+    await pool.query(ddl);
   } catch (err) {
     await pool.end();
     throw err;
   }
+  return pool;
+}
+
+/** Open the PostgreSQL key store at a `postgres://` URL (see openPostgresPool for `?schema=`). */
+export async function openPostgresStore(url: string): Promise<Store> {
+  const pool = await openPostgresPool(url, DDL, 4);
 
   return {
     kind: 'postgres',

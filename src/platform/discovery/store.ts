@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import pg from 'pg';
 import { isPostgresUrl } from '../../store/open.ts';
-import { StoreUrlError } from '../../store/postgres.ts';
+import { openPostgresPool } from '../../store/postgres.ts';
 import type { Endpoint } from './inventory.ts';
 
 /** Where the learned inventory is kept between restarts, beside the events. */
@@ -17,7 +16,6 @@ export interface InventoryStore {
 
 /** The most endpoints loaded back. */
 const MAX_LOAD = 100_000;
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const DDL = `CREATE TABLE IF NOT EXISTS api_inventory (
   method TEXT NOT NULL,
   path TEXT NOT NULL,
@@ -68,31 +66,7 @@ function openSqlite(file: string): InventoryStore {
 }
 
 async function openPostgres(url: string): Promise<InventoryStore> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new StoreUrlError('invalid PostgreSQL URL');
-  }
-  const schema = parsed.searchParams.get('schema');
-  parsed.searchParams.delete('schema');
-  if (schema !== null && !SCHEMA_NAME.test(schema)) {
-    throw new StoreUrlError('schema must be a lower-case SQL identifier');
-  }
-  const pool = new pg.Pool({
-    connectionString: parsed.toString(),
-    max: 1,
-    connectionTimeoutMillis: 5_000,
-    ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
-  });
-  pool.on('error', () => {});
-  try {
-    if (schema !== null) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await pool.query(DDL);
-  } catch (err) {
-    await pool.end();
-    throw err;
-  }
+  const pool = await openPostgresPool(url, DDL, 1);
   return {
     kind: 'postgres',
     async save(endpoints) {

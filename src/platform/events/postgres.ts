@@ -1,9 +1,6 @@
-import pg from 'pg';
-import { StoreUrlError } from '../../store/postgres.ts';
+import { openPostgresPool } from '../../store/postgres.ts';
 import { EVENT_COLUMNS, type EventRow, eventFromRow, eventValues } from './rows.ts';
 import { type EventQuery, type EventStore, MAX_EVENT_LIST, type SecurityEvent } from './types.ts';
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS security_events (
@@ -28,33 +25,7 @@ const COLUMN_COUNT = 12;
 
 /** Open the PostgreSQL event store at a `postgres://` URL (`?schema=name` as for the key store). */
 export async function openPostgresEventStore(url: string): Promise<EventStore> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new StoreUrlError('invalid PostgreSQL URL');
-  }
-  const schema = parsed.searchParams.get('schema');
-  parsed.searchParams.delete('schema');
-  if (schema !== null && !SCHEMA_NAME.test(schema)) {
-    throw new StoreUrlError('schema must be a lower-case SQL identifier');
-  }
-  const pool = new pg.Pool({
-    connectionString: parsed.toString(),
-    max: 2,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
-  });
-  pool.on('error', () => {});
-  try {
-    if (schema !== null) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await pool.query(DDL);
-  } catch (err) {
-    await pool.end();
-    throw err;
-  }
-
+  const pool = await openPostgresPool(url, DDL, 2);
   return {
     kind: 'postgres',
     async insert(events: readonly SecurityEvent[]) {
