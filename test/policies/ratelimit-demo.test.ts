@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type DemoApi, startDemoApi } from '../../examples/demo-api/server.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { compilePlan } from '../../src/gateway/plan.ts';
-import { type Gateway, startGateway } from '../../src/gateway/server.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { createMetrics } from '../../src/platform/metrics.ts';
-import { closeServices, createServices, type PolicyServices } from '../../src/policies/services.ts';
-
-const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+import type { DemoApi } from '../../examples/demo-api/server.ts';
+import { startDemoPair } from '../helpers/demo.ts';
 
 async function login(base: string, username: string, password: string) {
   const res = await fetch(`${base}/api/v1/auth/login`, {
@@ -25,32 +16,16 @@ async function login(base: string, username: string, password: string) {
 
 describe('the demo: login brute force and unbounded page size, direct and through the gateway', () => {
   let direct: DemoApi;
-  let behind: DemoApi;
-  let gateway: Gateway;
-  let services: PolicyServices;
   let gw: string;
+  let closePair: () => Promise<void>;
 
   before(async () => {
-    direct = await startDemoApi({ quiet: true });
-    behind = await startDemoApi({ quiet: true });
-    const loaded = await loadConfig(DEMO_CONFIG, {
-      RAMPART_DEMO_PORT: '0',
-      RAMPART_DEMO_ADMIN_PORT: '0',
-      RAMPART_DEMO_UPSTREAM: behind.url,
-    });
-    services = await createServices(loaded.config, loaded.dir);
-    const plan = await compilePlan(loaded, { services });
-    gateway = await startGateway(plan, {
-      logger: createLogger({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() })),
-      metrics: createMetrics(),
-    });
-    gw = gateway.listeners[0]!.url;
+    const pair = await startDemoPair();
+    ({ direct, gw } = pair);
+    closePair = pair.close;
   });
   after(async () => {
-    await gateway.close(1000);
-    await closeServices(services);
-    await direct.close();
-    await behind.close();
+    await closePair();
   });
 
   test('directly, unbounded guessing works: 10 wrong passwords, then the right one', async () => {

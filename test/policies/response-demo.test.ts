@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type DemoApi, startDemoApi } from '../../examples/demo-api/server.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { compilePlan } from '../../src/gateway/plan.ts';
-import { type Gateway, startGateway } from '../../src/gateway/server.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { createMetrics } from '../../src/platform/metrics.ts';
-import { closeServices, createServices, type PolicyServices } from '../../src/policies/services.ts';
-
-const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+import type { DemoApi } from '../../examples/demo-api/server.ts';
+import { startDemoPair } from '../helpers/demo.ts';
 
 interface Answer {
   readonly status: number;
@@ -48,37 +39,21 @@ const STACK = /\n\s+at |server\.ts:\d+/;
 
 describe('the demo: leaked properties, stack traces and banners, direct and through the gateway', () => {
   let direct: DemoApi;
-  let behind: DemoApi;
-  let gateway: Gateway;
-  let services: PolicyServices;
   let gw: string;
+  let closePair: () => Promise<void>;
   let directToken: string;
   let gwToken: string;
 
   before(async () => {
-    direct = await startDemoApi({ quiet: true });
-    behind = await startDemoApi({ quiet: true });
-    const loaded = await loadConfig(DEMO_CONFIG, {
-      RAMPART_DEMO_PORT: '0',
-      RAMPART_DEMO_ADMIN_PORT: '0',
-      RAMPART_DEMO_UPSTREAM: behind.url,
-    });
-    services = await createServices(loaded.config, loaded.dir);
-    const plan = await compilePlan(loaded, { services });
-    gateway = await startGateway(plan, {
-      logger: createLogger({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() })),
-      metrics: createMetrics(),
-    });
-    gw = gateway.listeners[0]!.url;
+    const pair = await startDemoPair();
+    ({ direct, gw } = pair);
+    closePair = pair.close;
     directToken = await login(direct.url, 'alice', 'alice123');
     gwToken = await login(gw, 'alice', 'alice123');
   });
 
   after(async () => {
-    await gateway.close(1000);
-    await closeServices(services);
-    await direct.close();
-    await behind.close();
+    await closePair();
   });
 
   test('GET /users/{id}: password_hash, email and role leak directly, not through the gateway', async () => {

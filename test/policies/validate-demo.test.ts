@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type DemoApi, startDemoApi } from '../../examples/demo-api/server.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { compilePlan } from '../../src/gateway/plan.ts';
-import { type Gateway, startGateway } from '../../src/gateway/server.ts';
-import { createLogger } from '../../src/platform/logger.ts';
-import { createMetrics } from '../../src/platform/metrics.ts';
-import { closeServices, createServices, type PolicyServices } from '../../src/policies/services.ts';
-
-const DEMO_CONFIG = fileURLToPath(new URL('../../examples/demo.yaml', import.meta.url));
+import type { DemoApi } from '../../examples/demo-api/server.ts';
+import { startDemoPair } from '../helpers/demo.ts';
 
 interface Answer {
   status: number;
@@ -54,35 +45,20 @@ const search = (q: string) => `/api/v1/products/search?q=${encodeURIComponent(q)
 describe('the demo: SQL injection, mass assignment and SSRF, direct and through the gateway', () => {
   let direct: DemoApi;
   let behind: DemoApi;
-  let gateway: Gateway;
-  let services: PolicyServices;
   let gw: string;
+  let closePair: () => Promise<void>;
   let directToken: string;
   let gwToken: string;
 
   before(async () => {
-    direct = await startDemoApi({ quiet: true });
-    behind = await startDemoApi({ quiet: true });
-    const loaded = await loadConfig(DEMO_CONFIG, {
-      RAMPART_DEMO_PORT: '0',
-      RAMPART_DEMO_ADMIN_PORT: '0',
-      RAMPART_DEMO_UPSTREAM: behind.url,
-    });
-    services = await createServices(loaded.config, loaded.dir);
-    const plan = await compilePlan(loaded, { services });
-    gateway = await startGateway(plan, {
-      logger: createLogger({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() })),
-      metrics: createMetrics(),
-    });
-    gw = gateway.listeners[0]!.url;
+    const pair = await startDemoPair();
+    ({ direct, behind, gw } = pair);
+    closePair = pair.close;
     directToken = await token(direct.url, 'alice', 'alice123');
     gwToken = await token(gw, 'alice', 'alice123');
   });
   after(async () => {
-    await gateway.close(1000);
-    await closeServices(services);
-    await direct.close();
-    await behind.close();
+    await closePair();
   });
 
   test('directly, the search is SQL-injectable: the hidden products and password hashes come out', async () => {
