@@ -1,33 +1,10 @@
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { SARIF_LEVEL, SARIF_SECURITY_SEVERITY, sarifRuleName } from '../../util/sarif.ts';
 import { VERSION } from '../../version.ts';
 import type { AuditReport } from '../audit.ts';
-import type { Finding, Severity, SuppressedFinding } from '../types.ts';
+import type { Finding, SuppressedFinding } from '../types.ts';
 import { artifactLocation, relativePath } from './paths.ts';
-
-const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {
-  critical: 'error',
-  high: 'error',
-  medium: 'warning',
-  low: 'note',
-  info: 'note',
-};
-
-// GitHub code scanning ranks security results by this property (0.0–10.0).
-const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = {
-  critical: '9.5',
-  high: '8.0',
-  medium: '5.5',
-  low: '3.0',
-  info: '0.0',
-};
-
-function ruleName(id: string): string {
-  return id
-    .split(/[.-]/)
-    .map((w) => (w === '' ? '' : w[0]!.toUpperCase() + w.slice(1)))
-    .join('');
-}
 
 /** SARIF 2.1.0: rule metadata, and results with physical locations (startLine/startColumn) for PR annotations. */
 export function formatSarif(report: AuditReport, cwd: string): string {
@@ -39,7 +16,7 @@ export function formatSarif(report: AuditReport, cwd: string): string {
     const out: Record<string, unknown> = {
       ruleId: f.rule,
       ruleIndex: index.get(f.rule),
-      level: LEVEL[f.severity],
+      level: SARIF_LEVEL[f.severity],
       message: { text: f.message },
       locations: [
         {
@@ -72,15 +49,15 @@ export function formatSarif(report: AuditReport, cwd: string): string {
             informationUri: 'https://owasp.org/API-Security/editions/2023/en/0x11-t10/',
             rules: rules.map((r) => ({
               id: r.id,
-              name: ruleName(r.id),
+              name: sarifRuleName(r.id),
               shortDescription: { text: r.title },
               fullDescription: { text: r.description },
               help: { text: r.fix, markdown: `**Fix:** ${r.fix}` },
-              defaultConfiguration: { level: LEVEL[r.severity] },
+              defaultConfiguration: { level: SARIF_LEVEL[r.severity] },
               properties: {
                 category: r.category,
                 severity: r.severity,
-                'security-severity': SECURITY_SEVERITY[r.severity],
+                'security-severity': SARIF_SECURITY_SEVERITY[r.severity],
                 tags: ['security', 'openapi', `owasp-${r.category.toLowerCase()}`],
               },
             })),

@@ -1,32 +1,9 @@
 /** SARIF 2.1.0: one rule per check (with category, CWE and help), one result per finding, located at the operation. */
 import { createHash } from 'node:crypto';
+import { SARIF_LEVEL, SARIF_SECURITY_SEVERITY, sarifRuleName } from '../../util/sarif.ts';
 import { VERSION } from '../../version.ts';
-import type { Finding, Severity } from '../types.ts';
+import type { Finding } from '../types.ts';
 import type { ScanReport } from './model.ts';
-
-const LEVEL: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = {
-  critical: 'error',
-  high: 'error',
-  medium: 'warning',
-  low: 'note',
-  info: 'note',
-};
-
-// GitHub code scanning ranks security results by this property (0.0–10.0).
-const SECURITY_SEVERITY: Readonly<Record<Severity, string>> = {
-  critical: '9.5',
-  high: '8.0',
-  medium: '5.5',
-  low: '3.0',
-  info: '0.0',
-};
-
-function ruleName(id: string): string {
-  return id
-    .split('-')
-    .map((w) => (w === '' ? '' : w[0]?.toUpperCase() + w.slice(1)))
-    .join('');
-}
 
 /** Render SARIF; `specUri` is the OpenAPI document as the results' artifact (relative when possible). */
 export function formatSarif(report: ScanReport, specUri: string): string {
@@ -36,7 +13,7 @@ export function formatSarif(report: ScanReport, specUri: string): string {
     const out: Record<string, unknown> = {
       ruleId: f.checkId,
       ruleIndex: index.get(f.checkId),
-      level: LEVEL[f.severity],
+      level: SARIF_LEVEL[f.severity],
       message: { text: `${f.message} (${f.operation.method} ${f.operation.path})` },
       locations: [
         {
@@ -74,14 +51,14 @@ export function formatSarif(report: ScanReport, specUri: string): string {
             informationUri: 'https://owasp.org/API-Security/editions/2023/en/0x11-t10/',
             rules: checks.map((c) => ({
               id: c.id,
-              name: ruleName(c.id),
+              name: sarifRuleName(c.id),
               shortDescription: { text: c.title },
               fullDescription: { text: c.description },
               help: {
                 text: c.remediation,
                 markdown: `**Fix:** ${c.remediation}\n\n**Severity:** ${c.severityReason}`,
               },
-              defaultConfiguration: { level: LEVEL[c.severity] },
+              defaultConfiguration: { level: SARIF_LEVEL[c.severity] },
               relationships: [
                 {
                   target: { id: String(c.cwe), toolComponent: { name: 'CWE' } },
@@ -91,7 +68,7 @@ export function formatSarif(report: ScanReport, specUri: string): string {
               properties: {
                 category: c.category,
                 severity: c.severity,
-                'security-severity': SECURITY_SEVERITY[c.severity],
+                'security-severity': SARIF_SECURITY_SEVERITY[c.severity],
                 tags: ['security', 'api', `owasp-${c.category.toLowerCase()}`, `external/cwe/cwe-${c.cwe}`],
               },
             })),
