@@ -1,6 +1,17 @@
 import { openPostgresPool } from '../../store/postgres.ts';
-import { EVENT_COLUMNS, type EventRow, eventFromRow, eventValues } from './rows.ts';
-import { type EventQuery, type EventStore, MAX_EVENT_LIST, type SecurityEvent } from './types.ts';
+
+import {
+  AGGREGATE_COLUMNS,
+  aggregateFromRows,
+  aggregateSeriesSql,
+  aggregateTopSql,
+  EVENT_COLUMNS,
+  type EventRow,
+  eventFromRow,
+  eventQuerySql,
+  eventValues,
+} from './rows.ts';
+import type { EventQuery, EventStore, SecurityEvent } from './types.ts';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS security_events (
@@ -41,24 +52,17 @@ export async function openPostgresEventStore(url: string): Promise<EventStore> {
       await pool.query(`INSERT INTO security_events (${EVENT_COLUMNS}) VALUES ${rows.join(', ')}`, values);
     },
     async list(query: EventQuery = {}) {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      const add = (sql: string, v: string | number) => {
-        params.push(v);
-        where.push(sql.replace('?', `$${params.length}`));
-      };
-      if (query.since !== undefined) add('time >= ?', query.since);
-      if (query.after !== undefined) add('id > ?', query.after);
-      if (query.category !== undefined) add('category = ?', query.category);
-      if (query.consumer !== undefined) add('consumer = ?', query.consumer);
-      params.push(Math.min(query.limit ?? MAX_EVENT_LIST, MAX_EVENT_LIST));
+      const q = eventQuerySql(query, (n) => `$${n}`);
       const r = await pool.query<EventRow>(
-        `SELECT id, ${EVENT_COLUMNS} FROM security_events${
-          where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
-        } ORDER BY id LIMIT $${params.length}`,
-        params,
+        `SELECT id, ${EVENT_COLUMNS} FROM security_events${q.sql}`,
+        q.params,
       );
       return r.rows.map(eventFromRow);
+    },
+    async aggregate(since, bucketMs) {
+      const rows = async (sql: string) => (await pool.query<{ k: string; n: string }>(sql, [since])).rows;
+      const tops = await Promise.all(AGGREGATE_COLUMNS.map((c) => rows(aggregateTopSql(c, '$1'))));
+      return aggregateFromRows(tops, await rows(aggregateSeriesSql(bucketMs, '$1')));
     },
     async count() {
       const r = await pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM security_events');

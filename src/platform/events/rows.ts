@@ -1,4 +1,12 @@
-import type { SecurityEvent, Severity, StoredEvent } from './types.ts';
+import {
+  AGGREGATE_TOP,
+  type EventAggregate,
+  type EventQuery,
+  MAX_EVENT_LIST,
+  type SecurityEvent,
+  type Severity,
+  type StoredEvent,
+} from './types.ts';
 
 /** Columns of the events table, in insert order. */
 export const EVENT_COLUMNS =
@@ -55,5 +63,75 @@ export function eventFromRow(r: EventRow): StoredEvent {
     action: r.action as StoredEvent['action'],
     status: Number(r.status),
     evidence: r.evidence,
+  };
+}
+
+/**
+ * The WHERE, ORDER and LIMIT of an event query for either driver: `mark(n)` renders the n-th
+ * placeholder (`?` for SQLite, `$n` for PostgreSQL). Values are always bound, never inlined.
+ */
+export function eventQuerySql(
+  query: EventQuery,
+  mark: (n: number) => string,
+): { sql: string; params: (string | number)[] } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (column: string, op: string, v: string | number) => {
+    params.push(v);
+    where.push(`${column} ${op} ${mark(params.length)}`);
+  };
+  if (query.since !== undefined) add('time', '>=', query.since);
+  if (query.after !== undefined) add('id', '>', query.after);
+  if (query.before !== undefined) add('id', '<', query.before);
+  if (query.category !== undefined) add('category', '=', query.category);
+  else if (query.categories !== undefined && query.categories.length > 0) {
+    const marks = query.categories.slice(0, 16).map((c) => {
+      params.push(c);
+      return mark(params.length);
+    });
+    where.push(`category IN (${marks.join(', ')})`);
+  }
+  if (query.consumer !== undefined) add('consumer', '=', query.consumer);
+  if (query.severity !== undefined) add('severity', '=', query.severity);
+  if (query.ip !== undefined) add('ip', '=', query.ip);
+  if (query.route !== undefined) add('route', '=', query.route);
+  params.push(Math.max(1, Math.min(query.limit ?? MAX_EVENT_LIST, MAX_EVENT_LIST)));
+  const order = query.order === 'desc' ? 'DESC' : 'ASC';
+  return {
+    sql: `${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY id ${order} LIMIT ${mark(params.length)}`,
+    params,
+  };
+}
+
+/** The grouped columns of an aggregate: the overview's top lists. */
+export const AGGREGATE_COLUMNS = ['category', 'route', 'ip'] as const;
+
+/** SQL of one top list of refusals since the first placeholder `p` (`?` or `$1`). */
+export function aggregateTopSql(column: (typeof AGGREGATE_COLUMNS)[number], p: string): string {
+  return `SELECT ${column} AS k, COUNT(*) AS n FROM security_events WHERE time >= ${p} AND action = 'refuse' GROUP BY ${column} ORDER BY n DESC, k LIMIT ${AGGREGATE_TOP}`;
+}
+
+/** SQL of refusals per time bucket since the first placeholder `p`. */
+export function aggregateSeriesSql(bucketMs: number, p: string): string {
+  const b = Math.max(1, Math.floor(bucketMs));
+  return `SELECT (time / ${b}) * ${b} AS k, COUNT(*) AS n FROM security_events WHERE time >= ${p} AND action = 'refuse' GROUP BY k ORDER BY k`;
+}
+
+type CountRow = { k: string | number; n: string | number };
+
+/** Assemble an aggregate from the rows of the three top lists and the series, as either driver returns them. */
+export function aggregateFromRows(
+  tops: readonly (readonly CountRow[])[],
+  series: readonly CountRow[],
+): EventAggregate {
+  const pairs = (rows: readonly CountRow[] | undefined) =>
+    (rows ?? []).map((r) => [String(r.k), Number(r.n)] as const);
+  const s = series.map((r) => [Number(r.k), Number(r.n)] as const);
+  return {
+    refused: s.reduce((sum, [, n]) => sum + n, 0),
+    byCategory: pairs(tops[0]),
+    topRoutes: pairs(tops[1]),
+    topClients: pairs(tops[2]).map(([k, n]) => [`ip:${k}`, n] as const),
+    series: s,
   };
 }

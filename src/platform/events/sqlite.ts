@@ -1,8 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import { EVENT_COLUMNS, type EventRow, eventFromRow, eventValues } from './rows.ts';
-import { type EventQuery, type EventStore, MAX_EVENT_LIST, type SecurityEvent } from './types.ts';
+import { DatabaseSync } from 'node:sqlite';
+
+import {
+  AGGREGATE_COLUMNS,
+  aggregateFromRows,
+  aggregateSeriesSql,
+  aggregateTopSql,
+  EVENT_COLUMNS,
+  type EventRow,
+  eventFromRow,
+  eventQuerySql,
+  eventValues,
+} from './rows.ts';
+import type { EventQuery, EventStore, SecurityEvent } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS security_events (
@@ -52,29 +63,16 @@ export function openSqliteEventStore(file: string): EventStore {
       }
     },
     async list(query: EventQuery = {}) {
-      const where: string[] = [];
-      const params: SQLInputValue[] = [];
-      if (query.since !== undefined) {
-        where.push('time >= ?');
-        params.push(query.since);
-      }
-      if (query.after !== undefined) {
-        where.push('id > ?');
-        params.push(query.after);
-      }
-      if (query.category !== undefined) {
-        where.push('category = ?');
-        params.push(query.category);
-      }
-      if (query.consumer !== undefined) {
-        where.push('consumer = ?');
-        params.push(query.consumer);
-      }
-      params.push(Math.min(query.limit ?? MAX_EVENT_LIST, MAX_EVENT_LIST));
-      const sql = `SELECT id, ${EVENT_COLUMNS} FROM security_events${
-        where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`
-      } ORDER BY id LIMIT ?`;
-      return (db.prepare(sql).all(...params) as unknown as EventRow[]).map(eventFromRow);
+      const q = eventQuerySql(query, () => '?');
+      const sql = `SELECT id, ${EVENT_COLUMNS} FROM security_events${q.sql}`;
+      return (db.prepare(sql).all(...q.params) as unknown as EventRow[]).map(eventFromRow);
+    },
+    async aggregate(since, bucketMs) {
+      const rows = (sql: string) => db.prepare(sql).all(since) as { k: string; n: number }[];
+      return aggregateFromRows(
+        AGGREGATE_COLUMNS.map((c) => rows(aggregateTopSql(c, '?'))),
+        rows(aggregateSeriesSql(bucketMs, '?')),
+      );
     },
     async count() {
       return Number((count.get() as { n: number }).n);

@@ -32,11 +32,34 @@ export interface StoredEvent extends SecurityEvent {
 export interface EventQuery {
   readonly since?: number;
   readonly category?: string;
+  /** Any of these categories (ignored when `category` is set). */
+  readonly categories?: readonly string[];
   readonly consumer?: string;
-  /** Only events with an id greater than this (cursor). */
+  readonly severity?: Severity;
+  readonly ip?: string;
+  readonly route?: string;
+  /** Only events with an id greater than this (cursor for `asc`). */
   readonly after?: number;
+  /** Only events with an id smaller than this (cursor for `desc`). */
+  readonly before?: number;
+  /** `asc` (oldest first, the default) or `desc` (newest first). */
+  readonly order?: 'asc' | 'desc';
   readonly limit?: number;
 }
+
+/** Refusals since a time, counted by category, route, client and time bucket (for the overview). */
+export interface EventAggregate {
+  readonly refused: number;
+  readonly byCategory: readonly (readonly [string, number])[];
+  readonly topRoutes: readonly (readonly [string, number])[];
+  /** Keys `ip:ADDRESS` (refused requests by client address). */
+  readonly topClients: readonly (readonly [string, number])[];
+  /** [bucket start (ms), refusals] for buckets that have any. */
+  readonly series: readonly (readonly [number, number])[];
+}
+
+/** How many entries each top list of an aggregate holds at most. */
+export const AGGREGATE_TOP = 10;
 
 /** Where events are kept: SQLite (a file) or PostgreSQL, like the consumer and key store. */
 export interface EventStore {
@@ -46,6 +69,8 @@ export interface EventStore {
   /** Events oldest first, at most `limit` (bounded). */
   list(query?: EventQuery): Promise<StoredEvent[]>;
   count(): Promise<number>;
+  /** Refusals (action `refuse`) since `since`, with `bucketMs`-wide time buckets. */
+  aggregate(since: number, bucketMs: number): Promise<EventAggregate>;
   /** Delete events older than `before` and all but the newest `keep`; returns how many went. */
   prune(before: number, keep: number): Promise<number>;
   close(): Promise<void>;
