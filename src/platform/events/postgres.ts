@@ -1,3 +1,4 @@
+import type { AtRest, ResealResult } from '../../store/field-cipher.ts';
 import { openPostgresPool } from '../../store/postgres.ts';
 
 import {
@@ -10,6 +11,7 @@ import {
   eventFromRow,
   eventQuerySql,
   eventValues,
+  evidenceAad,
 } from './rows.ts';
 import type { EventQuery, EventStore, SecurityEvent } from './types.ts';
 
@@ -34,8 +36,11 @@ CREATE INDEX IF NOT EXISTS security_events_time ON security_events(time);
 
 const COLUMN_COUNT = 12;
 
-/** Open the PostgreSQL event store at a `postgres://` URL (`?schema=name` as for the key store). */
-export async function openPostgresEventStore(url: string): Promise<EventStore> {
+/**
+ * Open the PostgreSQL event store at a `postgres://` URL (`?schema=name` as for the key store).
+ * With `atRest.cipher`, evidence is encrypted before it is sent to the server.
+ */
+export async function openPostgresEventStore(url: string, atRest?: AtRest): Promise<EventStore> {
   const pool = await openPostgresPool(url, DDL, 2);
   return {
     kind: 'postgres',
@@ -46,7 +51,7 @@ export async function openPostgresEventStore(url: string): Promise<EventStore> {
       const rows: string[] = [];
       for (const e of events) {
         const base = values.length;
-        values.push(...eventValues(e));
+        values.push(...eventValues(e, atRest));
         rows.push(`(${Array.from({ length: COLUMN_COUNT }, (_, i) => `$${base + i + 1}`).join(', ')})`);
       }
       await pool.query(`INSERT INTO security_events (${EVENT_COLUMNS}) VALUES ${rows.join(', ')}`, values);
@@ -57,7 +62,7 @@ export async function openPostgresEventStore(url: string): Promise<EventStore> {
         `SELECT id, ${EVENT_COLUMNS} FROM security_events${q.sql}`,
         q.params,
       );
-      return r.rows.map(eventFromRow);
+      return r.rows.map((row) => eventFromRow(row, atRest));
     },
     async aggregate(since, bucketMs) {
       const rows = async (sql: string) => (await pool.query<{ k: string; n: string }>(sql, [since])).rows;
@@ -75,6 +80,48 @@ export async function openPostgresEventStore(url: string): Promise<EventStore> {
         [Math.max(0, Math.floor(keep))],
       );
       return (a.rowCount ?? 0) + (b.rowCount ?? 0);
+    },
+    async reseal(batchSize, onBatch) {
+      const cipher = atRest?.cipher;
+      if (cipher === undefined) throw new RangeError('re-encryption needs a data-at-rest key');
+      const total: ResealResult = { scanned: 0, resealed: 0, unreadable: 0 };
+      let after = '0';
+      for (;;) {
+        const r = await pool.query<{ id: string; request_id: string; evidence: string }>(
+          'SELECT id, request_id, evidence FROM security_events WHERE id > $1 AND evidence IS NOT NULL ORDER BY id LIMIT $2',
+          [after, batchSize],
+        );
+        if (r.rows.length === 0) break;
+        const ids: string[] = [];
+        const sealed: string[] = [];
+        const old: string[] = [];
+        for (const row of r.rows) {
+          after = String(row.id);
+          total.scanned++;
+          if (!cipher.needsReseal(row.evidence)) continue;
+          const aad = evidenceAad(row.request_id);
+          const opened = cipher.open(row.evidence, aad);
+          if (!opened.ok) {
+            total.unreadable++;
+            continue;
+          }
+          ids.push(String(row.id));
+          sealed.push(cipher.seal(opened.value, aad));
+          old.push(row.evidence);
+        }
+        if (ids.length > 0) {
+          // one atomic statement per batch; compare-and-set leaves rows a writer changed meanwhile
+          const u = await pool.query(
+            `UPDATE security_events AS s SET evidence = v.sealed
+             FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, sealed, old)
+             WHERE s.id = v.id AND s.evidence = v.old`,
+            [ids, sealed, old],
+          );
+          total.resealed += u.rowCount ?? 0;
+        }
+        onBatch?.({ ...total });
+      }
+      return total;
     },
     async close() {
       await pool.end();

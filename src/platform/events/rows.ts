@@ -1,3 +1,4 @@
+import { type AtRest, openField, sealField } from '../../store/field-cipher.ts';
 import {
   AGGREGATE_TOP,
   type EventAggregate,
@@ -7,6 +8,11 @@ import {
   type Severity,
   type StoredEvent,
 } from './types.ts';
+
+/** The AAD of an event's evidence: binds the sealed value to its column and its request. */
+export function evidenceAad(requestId: string): string {
+  return `rampart:security_events.evidence:${requestId}`;
+}
 
 /** Columns of the events table, in insert order. */
 export const EVENT_COLUMNS =
@@ -29,8 +35,8 @@ export interface EventRow {
   evidence: string | null;
 }
 
-/** The values of one event, in EVENT_COLUMNS order. */
-export function eventValues(e: SecurityEvent): (string | number | null)[] {
+/** The values of one event, in EVENT_COLUMNS order; the evidence sealed when a key is configured. */
+export function eventValues(e: SecurityEvent, atRest?: AtRest): (string | number | null)[] {
   return [
     e.time,
     e.requestId,
@@ -43,13 +49,14 @@ export function eventValues(e: SecurityEvent): (string | number | null)[] {
     e.severity,
     e.action,
     e.status,
-    e.evidence,
+    sealField(atRest, e.evidence, evidenceAad(e.requestId)),
   ];
 }
 
-/** Turn a row back into an event. */
-export function eventFromRow(r: EventRow): StoredEvent {
-  return {
+/** Turn a row back into an event; evidence that cannot be opened is null, with the reason. */
+export function eventFromRow(r: EventRow, atRest?: AtRest): StoredEvent {
+  const opened = openField(atRest, r.evidence, evidenceAad(r.request_id));
+  const event: StoredEvent = {
     id: Number(r.id),
     time: Number(r.time),
     requestId: r.request_id,
@@ -62,8 +69,9 @@ export function eventFromRow(r: EventRow): StoredEvent {
     severity: r.severity as Severity,
     action: r.action as StoredEvent['action'],
     status: Number(r.status),
-    evidence: r.evidence,
+    evidence: opened === null || !opened.ok ? null : opened.value,
   };
+  return opened === null || opened.ok ? event : { ...event, evidenceUnreadable: opened.reason };
 }
 
 /**

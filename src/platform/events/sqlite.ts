@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { AtRest, ResealResult } from '../../store/field-cipher.ts';
 
 import {
   AGGREGATE_COLUMNS,
@@ -12,6 +14,7 @@ import {
   eventFromRow,
   eventQuerySql,
   eventValues,
+  evidenceAad,
 } from './rows.ts';
 import type { EventQuery, EventStore, SecurityEvent } from './types.ts';
 
@@ -34,8 +37,11 @@ CREATE TABLE IF NOT EXISTS security_events (
 CREATE INDEX IF NOT EXISTS security_events_time ON security_events(time);
 `;
 
-/** Open (and create if needed) the SQLite event store at `file`; `:memory:` for a throwaway one. */
-export function openSqliteEventStore(file: string): EventStore {
+/**
+ * Open (and create if needed) the SQLite event store at `file`; `:memory:` for a throwaway one.
+ * With `atRest.cipher`, evidence is encrypted before it reaches the file.
+ */
+export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
@@ -45,6 +51,11 @@ export function openSqliteEventStore(file: string): EventStore {
   );
   const count = db.prepare('SELECT COUNT(*) AS n FROM security_events');
   const pruneAge = db.prepare('DELETE FROM security_events WHERE time < ?');
+  const resealBatch = db.prepare(
+    'SELECT id, request_id, evidence FROM security_events WHERE id > ? AND evidence IS NOT NULL ORDER BY id LIMIT ?',
+  );
+  // compare-and-set: a row a writer changed meanwhile is left alone
+  const resealOne = db.prepare('UPDATE security_events SET evidence = ? WHERE id = ? AND evidence = ?');
   const pruneCount = db.prepare(
     'DELETE FROM security_events WHERE id <= (SELECT id FROM security_events ORDER BY id DESC LIMIT 1 OFFSET ?)',
   );
@@ -55,7 +66,7 @@ export function openSqliteEventStore(file: string): EventStore {
       if (events.length === 0) return;
       db.exec('BEGIN');
       try {
-        for (const e of events) insert.run(...eventValues(e));
+        for (const e of events) insert.run(...eventValues(e, atRest));
         db.exec('COMMIT');
       } catch (err) {
         db.exec('ROLLBACK');
@@ -65,7 +76,7 @@ export function openSqliteEventStore(file: string): EventStore {
     async list(query: EventQuery = {}) {
       const q = eventQuerySql(query, () => '?');
       const sql = `SELECT id, ${EVENT_COLUMNS} FROM security_events${q.sql}`;
-      return (db.prepare(sql).all(...q.params) as unknown as EventRow[]).map(eventFromRow);
+      return (db.prepare(sql).all(...q.params) as unknown as EventRow[]).map((r) => eventFromRow(r, atRest));
     },
     async aggregate(since, bucketMs) {
       const rows = (sql: string) => db.prepare(sql).all(since) as { k: string; n: number }[];
@@ -81,6 +92,43 @@ export function openSqliteEventStore(file: string): EventStore {
       let gone = Number(pruneAge.run(before).changes);
       gone += Number(pruneCount.run(Math.max(0, Math.floor(keep))).changes);
       return gone;
+    },
+    async reseal(batchSize, onBatch) {
+      const cipher = atRest?.cipher;
+      if (cipher === undefined) throw new RangeError('re-encryption needs a data-at-rest key');
+      const total: ResealResult = { scanned: 0, resealed: 0, unreadable: 0 };
+      let after = 0;
+      for (;;) {
+        const rows = resealBatch.all(after, batchSize) as unknown as {
+          id: number;
+          request_id: string;
+          evidence: string;
+        }[];
+        if (rows.length === 0) break;
+        db.exec('BEGIN');
+        try {
+          for (const r of rows) {
+            after = Number(r.id);
+            total.scanned++;
+            if (!cipher.needsReseal(r.evidence)) continue;
+            const aad = evidenceAad(r.request_id);
+            const opened = cipher.open(r.evidence, aad);
+            if (!opened.ok) {
+              total.unreadable++;
+              continue;
+            }
+            total.resealed += Number(resealOne.run(cipher.seal(opened.value, aad), r.id, r.evidence).changes);
+          }
+          db.exec('COMMIT');
+        } catch (err) {
+          db.exec('ROLLBACK');
+          throw err;
+        }
+        onBatch?.({ ...total });
+        // let the event loop breathe between batches
+        await yieldToLoop();
+      }
+      return total;
     },
     async close() {
       if (db.isOpen) db.close();

@@ -1,3 +1,5 @@
+import type { ResealResult, UnreadableReason } from '../../store/field-cipher.ts';
+
 /** How bad a security event is, lowest first. */
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 
@@ -26,6 +28,8 @@ export interface SecurityEvent {
 /** A stored event with its row id (for cursors). */
 export interface StoredEvent extends SecurityEvent {
   readonly id: number;
+  /** Set when the stored evidence could not be decrypted (then `evidence` is null). */
+  readonly evidenceUnreadable?: UnreadableReason;
 }
 
 /** Filters for reading events back. */
@@ -73,6 +77,11 @@ export interface EventStore {
   aggregate(since: number, bucketMs: number): Promise<EventAggregate>;
   /** Delete events older than `before` and all but the newest `keep`; returns how many went. */
   prune(before: number, keep: number): Promise<number>;
+  /**
+   * Re-encrypt every row's evidence under the active key (`rampart store rotate-key`), in
+   * transactions of at most `batchSize` rows; plain rows get encrypted, unreadable ones are kept.
+   */
+  reseal(batchSize: number, onBatch?: (progress: ResealResult) => void): Promise<ResealResult>;
   close(): Promise<void>;
 }
 
