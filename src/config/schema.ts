@@ -718,6 +718,12 @@ const BruteForce = Type.Object(
       default: true,
       description: 'count failed authentications (401) on every route per IP, and lock the IP out',
     }),
+    exemptIps: Type.Array(Type.String({ minLength: 1, maxLength: 64, description: 'IP or CIDR' }), {
+      default: [],
+      maxItems: 1_000,
+      description:
+        'clients never counted or locked out per IP (an authorized scanner, a trusted NAT); per-username limits still apply',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'login brute force and credential stuffing' },
 );

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BruteForceConfig } from '../config/schema.ts';
 import { refuse } from '../errors.ts';
@@ -12,6 +13,7 @@ import {
 } from '../gateway/pipeline.ts';
 import { reportStateFailure } from '../state/diagnostics.ts';
 import type { SharedState } from '../state/types.ts';
+import { addCidr } from './client-gate.ts';
 import { localFallback } from './ratelimit.ts';
 import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
 import { sharedState } from './services.ts';
@@ -31,6 +33,7 @@ export const BRUTE_FORCE_DEFAULTS: BruteForceConfig = Object.freeze({
   baseDelayMs: 250,
   maxDelayMs: 2_000,
   authFailures: true,
+  exemptIps: [],
 });
 
 /** The blocklist member that locks an IP out of authentication everywhere. */
@@ -103,6 +106,19 @@ interface Counters {
   readonly local: SharedState;
   readonly failOpen: boolean;
   readonly route: string;
+  /** Whether a client IP is in `exemptIps` (never counted or locked out per IP). */
+  readonly exempt: (ip: string) => boolean;
+}
+
+/** A matcher for `bruteForce.exemptIps` (IPs and CIDRs); throws ConfigError naming a bad entry. */
+export function exemptMatcher(entries: readonly string[]): (ip: string) => boolean {
+  if (entries.length === 0) return () => false;
+  const list = new BlockList();
+  for (const [i, e] of entries.entries()) addCidr(list, e, `bruteForce.exemptIps.${i}`);
+  return (ip) => {
+    const fam = isIP(ip);
+    return fam !== 0 && list.check(ip, fam === 6 ? 'ipv6' : 'ipv4');
+  };
 }
 
 /** Run a state call; on an unreachable state apply the failure mode (undefined = fail-closed). */
@@ -146,6 +162,7 @@ function settings(ctx: PolicyCompileContext): { cfg: BruteForceConfig; counters:
       local: localFallback(ctx.services),
       failOpen: ctx.config.state?.failureMode !== 'fail-closed',
       route: `${ctx.api.name}:${ctx.method} ${ctx.template}`,
+      exempt: exemptMatcher(cfg.exemptIps),
     },
   };
 }
@@ -168,6 +185,7 @@ export const bruteForceGatePolicy: PolicyFactory = {
       name: 'bruteforce',
       mode: ctx.mode,
       run: function bruteForceGate(rc: RequestContext): Verdict {
+        if (counters.exempt(rc.clientIp)) return CONTINUE;
         const until = counters.state.memberUntil('block', ipLockMember(rc.clientIp));
         if (until !== 0) return locked((until - Date.now()) / 1000);
         if (countAuth) {
@@ -208,10 +226,11 @@ export const loginPolicy: PolicyFactory = {
         const body = await readBody(rc, MAX_LOGIN_BODY);
         if (body === null) return { kind: 'refuse', refusal: refuse('request.body.too_large') };
         const username = loginUsername(body, rc.req.headers['content-type'], field);
-        const ipKey = `bf:ip:${rc.clientIp}`;
+        // An exempt IP is never counted per IP; its attempts still count per username.
+        const ipKey = counters.exempt(rc.clientIp) ? undefined : `bf:ip:${rc.clientIp}`;
         const userKey = username === undefined ? undefined : `bf:u:${hashed(username)}`;
         const [ipCount, userCount] = await Promise.all([
-          guarded(counters, (st) => st.incr(ipKey, windowMs)),
+          ipKey === undefined ? 0 : guarded(counters, (st) => st.incr(ipKey, windowMs)),
           userKey === undefined ? 0 : guarded(counters, (st) => st.incr(userKey, windowMs)),
         ]);
         if (ipCount === undefined || userCount === undefined) return unavailable;
@@ -226,7 +245,7 @@ export const loginPolicy: PolicyFactory = {
           if (isFailure(status)) return;
           const success = isSuccess(status);
           void guarded(counters, async (st) => {
-            await st.incr(ipKey, windowMs, -1);
+            if (ipKey !== undefined) await st.incr(ipKey, windowMs, -1);
             if (userKey !== undefined) await (success ? st.del(userKey) : st.incr(userKey, windowMs, -1));
           }).catch(() => {});
         });

@@ -22,11 +22,11 @@ export interface DemoPair {
   close(): Promise<void>;
 }
 
-/** Start the demo directly and behind the gateway, on 127.0.0.1 ephemeral ports, with silent logs. */
-export async function startDemoPair(): Promise<DemoPair> {
+/** Start the demo directly and behind the gateway (demo.yaml, or `config`), on 127.0.0.1 ephemeral ports, with silent logs. */
+export async function startDemoPair(config: string = DEMO_CONFIG): Promise<DemoPair> {
   const direct = await startDemoApi({ quiet: true });
   const behind = await startDemoApi({ quiet: true });
-  const loaded = await loadConfig(DEMO_CONFIG, {
+  const loaded = await loadConfig(config, {
     RAMPART_DEMO_PORT: '0',
     RAMPART_DEMO_ADMIN_PORT: '0',
     RAMPART_DEMO_UPSTREAM: behind.url,
