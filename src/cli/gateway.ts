@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
 import { closeServices, createServices, type PolicyServices } from '../policies/services.ts';
 import { watchStateFailures } from '../state/failure-watch.ts';
+import { loadStoreKeys } from '../store/store-keys.ts';
 import { intOption, parseCommandArgs } from './args.ts';
 import { type Command, type CommandIO, EXIT } from './command.ts';
 
@@ -119,9 +120,24 @@ async function runWorker(
     AggregatorRegistry.setRegistries([metrics.registry]);
     new AggregatorRegistry();
   }
+  // data-at-rest keys come from the environment or a key file, never the store; production refuses none
+  const atRest =
+    plan.config.events.enabled || plan.config.events.discovery.enabled
+      ? loadStoreKeys({
+          env,
+          keyFile: plan.config.events.keyFile,
+          baseDir: plan.loaded.dir,
+          production: plan.config.production,
+        })
+      : undefined;
+  for (const warning of atRest?.warnings ?? []) logger.warn({ msg: warning });
   const events = plan.config.events.enabled
-    ? await createEventRecorder(plan.config.events, plan.loaded.dir, metrics.registry, (err) =>
-        logger.error({ msg: 'security events not written', error: (err as Error).message }),
+    ? await createEventRecorder(
+        plan.config.events,
+        plan.loaded.dir,
+        metrics.registry,
+        (err) => logger.error({ msg: 'security events not written', error: (err as Error).message }),
+        atRest,
       )
     : undefined;
   const discovery = plan.config.events.discovery.enabled
@@ -130,6 +146,10 @@ async function runWorker(
         plan.config.events.store,
         plan.loaded.dir,
         (err) => logger.error({ msg: 'inventory not saved', error: (err as Error).message }),
+        {
+          cipher: atRest?.cipher,
+          onUnreadable: (reason) => logger.warn({ msg: 'inventory row not readable, skipped', reason }),
+        },
       )
     : undefined;
   const onRecord =

@@ -8,6 +8,7 @@ import { gatewayCommand } from './gateway.ts';
 import { keysCommand } from './keys.ts';
 import { scanCommand } from './scan.ts';
 import { secretsCommand } from './secrets.ts';
+import { storeCommand } from './store.ts';
 import { validateConfigCommand } from './validate-config.ts';
 
 /** Every `rampart` command, in the order `--help` lists them. */
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   secretsCommand,
   demoCommand,
   discoverCommand,
+  storeCommand,
 ];
 
 function mainHelp(): string {

@@ -774,6 +774,13 @@ const Events = Type.Object(
       minLength: 1,
       description: 'SQLite file (relative to the config) or postgres:// URL',
     }),
+    keyFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'file of data-at-rest keys (kid:base64 of 32 bytes, one a line, the first active) that encrypt event evidence and the inventory; or set RAMPART_STORE_KEYS',
+      }),
+    ),
     queueSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
     batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
     flushIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1000 }),
@@ -827,7 +834,7 @@ export const RampartConfig = Type.Object(
     production: Type.Boolean({
       default: false,
       description:
-        'refuse settings that are unsafe in production (plain HTTP listeners that do not redirect)',
+        'refuse settings that are unsafe in production (plain HTTP listeners that do not redirect, a missing or weak data-at-rest key, which RAMPART_ENV=production refuses too)',
     }),
     mode: Type.Union([Type.Literal('enforce'), Type.Literal('monitor')], { default: 'enforce' }),
     listeners: Type.Array(Listener, { minItems: 1, maxItems: 16 }),

@@ -70,7 +70,7 @@ export function parseStoreKeys(text: string, source: string): StoreKey[] {
     if (seen.has(kid)) throw new ConfigError(`key id "${kid}" is listed twice`, { key: source });
     seen.add(kid);
     const b64 = entry.slice(colon + 1);
-    if (!/^[A-Za-z0-9+/_-]{40,90}={0,2}$/.test(b64)) {
+    if (!/^[A-Za-z0-9+/_-]{1,200}={0,2}$/.test(b64)) {
       throw new ConfigError(`key "${kid}" is not base64 of 32 bytes`, { key: source, hint: HINT_NEW_KEY });
     }
     const key = Buffer.from(b64, 'base64');

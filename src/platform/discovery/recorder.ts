@@ -1,6 +1,6 @@
 import type { AccessRecord } from '../../gateway/handler.ts';
 import { type Endpoint, Inventory } from './inventory.ts';
-import { type InventoryStore, openInventoryStore } from './store.ts';
+import { type InventoryAtRest, type InventoryStore, openInventoryStore } from './store.ts';
 
 /** The `events.discovery` settings. */
 export interface DiscoveryConfig {
@@ -39,8 +39,9 @@ export async function createDiscoveryRecorder(
   location: string,
   baseDir: string,
   onError?: (err: unknown) => void,
+  atRest?: InventoryAtRest,
 ): Promise<DiscoveryRecorder> {
-  const store: InventoryStore = await openInventoryStore(location, baseDir);
+  const store: InventoryStore = await openInventoryStore(location, baseDir, atRest);
   const inventory = new Inventory();
   inventory.restore(await store.load());
   let saving: Promise<void> = Promise.resolve();

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AccessRecord } from '../../gateway/handler.ts';
+import type { AtRest } from '../../store/field-cipher.ts';
 import { eventsFromRecord } from './classify.ts';
 import { openEventStore } from './open.ts';
 import type { EventStore } from './types.ts';
@@ -32,8 +33,9 @@ export async function createEventRecorder(
   baseDir: string,
   registry: Registry | undefined,
   onError?: (err: unknown) => void,
+  atRest?: AtRest,
 ): Promise<EventRecorder> {
-  const store = await openEventStore(config.store, baseDir);
+  const store = await openEventStore(config.store, baseDir, atRest);
   const registers = registry === undefined ? [] : [registry];
   const droppedTotal = new Counter({
     name: 'rampart_events_dropped_total',
