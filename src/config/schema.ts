@@ -812,6 +812,276 @@ const Events = Type.Object(
   },
 );
 
+const Telemetry = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'export OpenTelemetry traces of the request pipeline over OTLP/HTTP (JSON)',
+    }),
+    endpoint: Type.String({
+      default: 'http://127.0.0.1:4318/v1/traces',
+      pattern: '^https?://',
+      maxLength: 2048,
+      description: 'OTLP/HTTP traces URL of the collector',
+    }),
+    serviceName: Type.String({ default: 'rampart', minLength: 1, maxLength: 128 }),
+    sampleRatio: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 1,
+      description: 'share of new traces recorded (parent-based: a trusted parent decides)',
+    }),
+    headers: Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&*+.^_`|~-]{1,128}$' }), Type.String(), {
+      default: {},
+      maxProperties: 32,
+      description: 'headers sent to the collector, e.g. authorization: ${OTLP_TOKEN}',
+    }),
+    trustIncoming: Type.Boolean({
+      default: false,
+      description:
+        "continue the client's W3C traceparent; off: every request starts a new trace (a client cannot force sampling)",
+    }),
+    exportTimeoutMs: Duration(10_000, 'how long one export to the collector may take'),
+    maxQueueSize: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 2048,
+      description: 'finished spans held for export; past it spans are dropped',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'OpenTelemetry tracing: a span per request, per policy stage and for the upstream call',
+  },
+);
+
+const AnomalyAction = Type.Union([Type.Literal('alert'), Type.Literal('block'), Type.Literal('revoke')], {
+  description:
+    'alert: POST to anomaly.webhook; block: the IP or consumer for blockSeconds; revoke: the API key used',
+});
+
+/** What every anomaly detector has: on/off, its responses, and how a block is made. */
+const detectorBase = (respond: readonly ('alert' | 'block' | 'revoke')[], blockTarget: string) => ({
+  enabled: Type.Boolean({ default: true }),
+  respond: Type.Array(AnomalyAction, {
+    default: [...respond],
+    maxItems: 3,
+    uniqueItems: true,
+    description: 'responses besides recording the detection (always done)',
+  }),
+  blockTarget: Type.Union([Type.Literal('ip'), Type.Literal('consumer'), Type.Literal('both')], {
+    default: blockTarget,
+    description: 'what `block` blocks; consumer falls back to ip when the caller is anonymous',
+  }),
+  blockSeconds: Type.Integer({ minimum: 1, maximum: 604_800, default: 900 }),
+});
+
+const Anomaly = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'detect abuse from traffic and respond' }),
+    maxSubjects: Type.Integer({
+      minimum: 100,
+      maximum: 1_000_000,
+      default: 10_000,
+      description: 'IPs and consumers tracked at once; the least recently seen are forgotten',
+    }),
+    bucketSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3_600,
+      default: 60,
+      description: 'the period of the baselines (requests, errors, auth failures per bucket)',
+    }),
+    alpha: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1,
+      default: 0.3,
+      description: 'EWMA weight of the newest bucket',
+    }),
+    cooldownSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      default: 300,
+      description: 'a detector fires at most once per subject in this time',
+    }),
+    exempt: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      default: [],
+      maxItems: 1_000,
+      description: 'IPs or CIDRs never blocked (detections are still recorded)',
+    }),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({
+            minLength: 1,
+            maxLength: 2_048,
+            description: 'http(s) URL the alerts are POSTed to',
+          }),
+          secret: Type.Optional(
+            Type.String({
+              minLength: 16,
+              maxLength: 1_024,
+              description: 'HMAC-SHA256 key for X-Rampart-Signature; use ${ENV}',
+            }),
+          ),
+          format: Type.Union([Type.Literal('json'), Type.Literal('slack')], { default: 'json' }),
+          timeoutMs: Duration(5_000, 'per attempt'),
+          maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+          retryBaseMs: Type.Integer({
+            minimum: 1,
+            maximum: 600_000,
+            default: 1_000,
+            description: 'first retry delay; doubled each attempt, capped at 5 minutes',
+          }),
+          queueSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 1_000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    enumeration: Type.Object(
+      {
+        ...detectorBase(['block'], 'consumer'),
+        windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
+        maxDistinctObjects: Type.Integer({
+          minimum: 2,
+          maximum: 100_000,
+          default: 100,
+          description: 'distinct object ids on one route template per window (at least 3x the baseline)',
+        }),
+        sequentialRun: Type.Integer({
+          minimum: 2,
+          maximum: 10_000,
+          default: 10,
+          description: 'consecutive numeric ids one or two apart',
+        }),
+        minNotFound: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
+        notFoundRatio: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 0.5,
+          description: 'share of 404 (and 403) answers on object routes, from minNotFound of them',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'object id enumeration (BOLA hunting)' },
+    ),
+    credentialStuffing: Type.Object(
+      {
+        ...detectorBase(['block'], 'ip'),
+        windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 600 }),
+        usernamesPerIp: Type.Integer({
+          minimum: 2,
+          maximum: 100_000,
+          default: 10,
+          description: 'distinct usernames failing from one IP',
+        }),
+        ipsPerUsername: Type.Integer({
+          minimum: 2,
+          maximum: 100_000,
+          default: 10,
+          description: 'distinct IPs failing one username',
+        }),
+        routes: Type.Array(
+          Type.Object(
+            {
+              operation: Type.String({
+                minLength: 1,
+                maxLength: 256,
+                description: 'operationId, or api:operationId',
+              }),
+              usernameField: Type.String({ minLength: 1, maxLength: 128 }),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            default: [],
+            maxItems: 100,
+            description: 'login routes besides those marked x-rampart.login',
+          },
+        ),
+      },
+      { additionalProperties: false, default: {}, description: 'credential stuffing on login routes' },
+    ),
+    authFailures: Type.Object(
+      {
+        ...detectorBase([], 'ip'),
+        minFailures: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'per bucket' }),
+        multiplier: Type.Number({
+          minimum: 1,
+          maximum: 1_000,
+          default: 5,
+          description: 'times the baseline',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'spikes of 401/403 answers per subject' },
+    ),
+    trafficSpike: Type.Object(
+      {
+        ...detectorBase([], 'ip'),
+        minRequests: Type.Integer({
+          minimum: 1,
+          maximum: 10_000_000,
+          default: 600,
+          description: 'per bucket',
+        }),
+        multiplier: Type.Number({
+          minimum: 1,
+          maximum: 1_000,
+          default: 10,
+          description: 'times the baseline',
+        }),
+        warmupBuckets: Type.Integer({
+          minimum: 1,
+          maximum: 1_000,
+          default: 5,
+          description: 'buckets of baseline before a spike can fire',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'request rate far above the baseline' },
+    ),
+    adminRoutes: Type.Object(
+      {
+        ...detectorBase([], 'consumer'),
+        words: Type.Array(Type.String({ minLength: 2, maxLength: 64, pattern: '^[a-z0-9_-]+$' }), {
+          default: [
+            'admin',
+            'internal',
+            'debug',
+            'manage',
+            'management',
+            'root',
+            'sudo',
+            'superuser',
+            'staff',
+            'system',
+          ],
+          maxItems: 100,
+          description: 'a route whose path or operationId has one of these words is admin-like',
+        }),
+        warmupRequests: Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000,
+          default: 20,
+          description: 'requests a consumer makes before its routes count as its habits',
+        }),
+        refusedOnly: Type.Boolean({
+          default: true,
+          description: 'fire only when the new admin-like call was refused (probing, not work)',
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'a consumer trying admin-like routes it never used',
+      },
+    ),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'anomaly detection on the access records, and automatic responses',
+  },
+);
+
 const Log = Type.Object(
   {
     level: Type.Union(
@@ -850,6 +1120,7 @@ export const RampartConfig = Type.Object(
     headers: Headers,
     log: Log,
     events: Events,
+    telemetry: Telemetry,
     state: State,
     rateLimit: RateLimits,
     clientGate: ClientGate,
@@ -871,6 +1142,7 @@ export type RampartConfig = Static<typeof RampartConfig>;
 export type RoutePolicy = Static<typeof RoutePolicy>;
 export type ListenerConfig = Static<typeof Listener>;
 export type UpstreamConfig = Static<typeof Upstream>;
+export type TelemetryConfig = Static<typeof Telemetry>;
 export type ApiConfig = Static<typeof Api>;
 export type CorsConfig = Static<typeof Cors>;
 export type LimitsConfig = Static<typeof Limits>;
