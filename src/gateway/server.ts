@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
-  type RequestListener,
   type Server,
   type ServerResponse,
 } from 'node:http';
@@ -12,12 +11,14 @@ import type { SecureContextOptions } from 'node:tls';
 import { problemBody, REFUSALS, type RefusalCode, refuse } from '../errors.ts';
 import { type AdminServer, startAdminServer } from '../platform/admin.ts';
 import { openAdminApi } from '../platform/admin-api.ts';
+import type { Endpoint } from '../platform/discovery/inventory.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
+import { TrafficCounter } from '../platform/traffic.ts';
 import type { PolicyServices } from '../policies/services.ts';
 import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
 import type { Plan, TlsMaterial } from './plan.ts';
-import { closeUpstreams, createUpstreams, type Upstream } from './upstreams.ts';
+import { closeUpstreams, createUpstreams } from './upstreams.ts';
 
 /** A running listener. */
 export interface RunningListener {
@@ -46,14 +47,8 @@ export interface GatewayOptions {
   readonly onRecord?: (record: AccessRecord) => void;
   /** The process's policy services: the admin API revokes keys through their shared state. */
   readonly services?: PolicyServices;
-  /** Wrappers applied once at start and on reload (tracing); absent, a request runs none of their code. */
-  readonly instrument?: GatewayInstrument;
-}
-
-/** Wraps the request listener and the upstream pools (see platform/telemetry). */
-export interface GatewayInstrument {
-  handler(h: RequestListener): RequestListener;
-  upstreams(u: Map<string, Upstream>): Map<string, Upstream>;
+  /** The inventory learned from traffic (events.discovery), for the admin API. */
+  readonly inventory?: () => readonly Endpoint[];
 }
 
 // Modern suites only: ECDHE with AEAD ciphers for TLS 1.2; TLS 1.3 suites are all modern.
@@ -80,10 +75,9 @@ function secureContextOptions(tls: TlsMaterial): SecureContextOptions {
 export async function startGateway(plan: Plan, options: GatewayOptions): Promise<Gateway> {
   const { logger, metrics } = options;
   const config = plan.config;
-  const instrumentUpstreams = options.instrument?.upstreams ?? ((u: Map<string, Upstream>) => u);
   const state: GatewayState = {
     plan,
-    upstreams: instrumentUpstreams(createUpstreams(plan.upstreams, plan.loaded.dir)),
+    upstreams: createUpstreams(plan.upstreams, plan.loaded.dir),
     pathOptions: pathOptionsOf(plan),
     removeResponseHeaders: new Set(config.headers.removeResponseHeaders.map((h) => h.toLowerCase())),
     draining: false,
@@ -92,6 +86,20 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
   const listeners: RunningListener[] = [];
   const timers: NodeJS.Timeout[] = [];
   let ready = false;
+
+  // the dashboard's request counts: counted only when this process serves the admin API
+  const serveAdminApi =
+    options.admin !== false && config.admin.enabled && (config.admin.tokens ?? []).length > 0;
+  const traffic = serveAdminApi ? new TrafficCounter() : undefined;
+  const onRecord =
+    traffic === undefined
+      ? options.onRecord
+      : options.onRecord === undefined
+        ? traffic.onRecord
+        : (record: AccessRecord) => {
+            traffic.onRecord(record);
+            options.onRecord?.(record);
+          };
 
   for (const [i, l] of config.listeners.entries()) {
     const tls = plan.tls[i];
@@ -114,16 +122,15 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
     if (l.redirectToHttps !== undefined) {
       server = createHttpServer(serverOptions, redirectHandler(l.redirectToHttps));
     } else {
-      const created = createHandler(
+      const handler = createHandler(
         state,
         { secure: tls !== undefined, hsts },
         {
           logger,
           metrics,
-          ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
+          ...(onRecord === undefined ? {} : { onRecord }),
         },
       );
-      const handler = options.instrument?.handler(created) ?? created;
       if (tls === undefined) server = createHttpServer(serverOptions, handler);
       else {
         const httpsOptions: HttpsOptions = {
@@ -168,7 +175,12 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
             body: await metrics.registry.metrics(),
           }),
           ready: () => ready && !state.draining,
-          api: await openAdminApi(config, plan.loaded.dir, logger, options.services?.state),
+          api: await openAdminApi(config, plan.loaded.dir, logger, {
+            shared: options.services?.state,
+            traffic,
+            plan: () => state.plan,
+            inventory: options.inventory,
+          }),
         })
       : undefined;
   ready = true;
@@ -179,7 +191,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
     state,
     async reload(next: Plan) {
       const old = state.upstreams;
-      state.upstreams = instrumentUpstreams(createUpstreams(next.upstreams, next.loaded.dir));
+      state.upstreams = createUpstreams(next.upstreams, next.loaded.dir);
       state.plan = next;
       state.pathOptions = pathOptionsOf(next);
       state.removeResponseHeaders = new Set(

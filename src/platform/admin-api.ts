@@ -8,9 +8,32 @@ import { createState } from '../state/index.ts';
 import type { SharedState } from '../state/types.ts';
 import { DEFAULT_STORE, openStore } from '../store/open.ts';
 import type { ApiKeyRecord, Consumer, Store } from '../store/types.ts';
+import {
+  ApiError,
+  HEADERS,
+  int,
+  iso,
+  type Json,
+  only,
+  problem,
+  readBody,
+  send,
+  str,
+  strings,
+} from './admin-http.ts';
+import {
+  clearedSessionCookie,
+  csrfMatches,
+  SessionStore,
+  sessionCookie,
+  sessionIdFrom,
+} from './admin-session.ts';
+import { type AdminSources, viewRoute } from './admin-views.ts';
+import { openEventStore } from './events/open.ts';
+import { openFindingsStore } from './findings/store.ts';
 import type { Logger } from './logger.ts';
 
-/** The authenticated JSON API of the admin listener (consumers and API keys). */
+/** The authenticated JSON API of the admin listener: session, views, blocks, findings, consumers and keys. */
 export interface AdminApi {
   /** Serve one request whose path starts with /api/; never throws. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): void;
@@ -23,47 +46,13 @@ export interface AdminKeyBackend {
   readonly store: Store;
 }
 
-/** Largest request body the admin API reads. */
-export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 const MAX_AUTH_HEADER = 1024;
 const MAX_LIST = 1000;
 const MAX_OVERLAP_SECONDS = 30 * 86_400;
 const MAX_EXPIRY_SECONDS = 5 * 365 * 86_400;
 const CONSUMER_ID = /^[\x21-\x7e]{1,256}$/;
-const LIST_ITEM = /^[\x21-\x7e]{1,128}$/;
 const NAME = /^[\x20-\x7e]{1,128}$/;
 const KEY_ID = /^key_[A-Za-z0-9_-]{1,64}$/;
-const MAX_ITEMS = 64;
-
-const HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-};
-
-type Json = Record<string, unknown>;
-
-class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, detail: string) {
-    super(detail);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-const TITLES: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 /** Failed token attempts a client address may make per window before every request is refused. */
 export const ADMIN_MAX_FAILURES = 10;
@@ -125,104 +114,6 @@ export function tokenChecker(tokens: readonly string[]): (presented: string) => 
   };
 }
 
-function send(res: ServerResponse, status: number, body: Json, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  const type = status >= 400 ? 'application/problem+json' : 'application/json';
-  res.writeHead(status, {
-    ...HEADERS,
-    ...extra,
-    'content-type': type,
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function problem(res: ServerResponse, err: ApiError, extra: Record<string, string> = {}): void {
-  send(
-    res,
-    err.status,
-    {
-      type: `https://rampart.dev/problems/${err.code}`,
-      title: TITLES[err.status] ?? 'Error',
-      status: err.status,
-      code: err.code,
-      detail: err.message,
-    },
-    extra,
-  );
-}
-
-/** Read a JSON object body of at most MAX_ADMIN_BODY_BYTES; an empty body is `{}`. */
-async function readBody(req: IncomingMessage): Promise<Json> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > MAX_ADMIN_BODY_BYTES)
-    throw new ApiError(413, 'admin.body.size', `the body is over ${MAX_ADMIN_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > MAX_ADMIN_BODY_BYTES)
-      throw new ApiError(413, 'admin.body.size', `the body is over ${MAX_ADMIN_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return {};
-  const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
-  if (type !== 'application/json')
-    throw new ApiError(415, 'admin.body.type', 'the body must be application/json');
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new ApiError(400, 'admin.body.json', 'the body is not valid JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new ApiError(400, 'admin.body.json', 'the body must be a JSON object');
-  return value as Json;
-}
-
-function only(body: Json, allowed: readonly string[]): void {
-  for (const k of Object.keys(body)) {
-    if (!allowed.includes(k))
-      throw new ApiError(400, 'admin.body.invalid', `unknown property "${k.slice(0, 64)}"`);
-  }
-}
-
-function str(body: Json, name: string, re: RegExp, required: true): string;
-function str(body: Json, name: string, re: RegExp, required: false): string | undefined;
-function str(body: Json, name: string, re: RegExp, required: boolean): string | undefined {
-  const v = body[name];
-  if (v === undefined && !required) return undefined;
-  if (typeof v !== 'string' || !re.test(v))
-    throw new ApiError(400, 'admin.body.invalid', `"${name}" is missing or malformed`);
-  return v;
-}
-
-function strings(body: Json, name: string): string[] | undefined {
-  const v = body[name];
-  if (v === undefined) return undefined;
-  if (
-    !Array.isArray(v) ||
-    v.length > MAX_ITEMS ||
-    !v.every((i) => typeof i === 'string' && LIST_ITEM.test(i))
-  )
-    throw new ApiError(
-      400,
-      'admin.body.invalid',
-      `"${name}" must be an array of at most ${MAX_ITEMS} tokens`,
-    );
-  return v as string[];
-}
-
-function int(body: Json, name: string, max: number): number | undefined {
-  const v = body[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)
-    throw new ApiError(400, 'admin.body.invalid', `"${name}" must be an integer from 0 to ${max}`);
-  return v;
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 /** A key as the API shows it: never the hash. */
 function keyView(k: ApiKeyRecord): Json {
   return {
@@ -247,9 +138,12 @@ export function createAdminApi(options: {
   readonly tokens: readonly string[];
   readonly backend: AdminKeyBackend | undefined;
   readonly logger: Logger;
+  readonly sources?: AdminSources;
   readonly close?: () => Promise<void>;
 }): AdminApi {
   const check = tokenChecker(options.tokens);
+  const sessions = new SessionStore();
+  const sources: AdminSources = options.sources ?? {};
   const throttle = failureThrottle();
   const { backend, logger } = options;
   const need = (): AdminKeyBackend => {
@@ -263,6 +157,8 @@ export function createAdminApi(options: {
     const parts = path.split('/'); // ['', 'api', resource, id?, action?]
     if (parts.length > 5) throw new ApiError(404, 'admin.not_found', 'no such route');
     const [, , resource, id, action] = parts;
+    const view = await viewRoute(sources, req, parts, query);
+    if (view !== undefined) return view;
     if (resource === 'consumers' && id === undefined) {
       if (method === 'GET') {
         const { store } = need();
@@ -355,9 +251,36 @@ export function createAdminApi(options: {
     throw new ApiError(404, 'admin.not_found', 'no such route');
   }
 
+  /** POST /api/session: trade an admin token for a session cookie. */
+  async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    only(body, ['token']);
+    const token = body.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 1024 || !check(token)) {
+      throttle.fail(req.socket.remoteAddress ?? '');
+      throw new ApiError(401, 'admin.auth', 'a valid admin token is required');
+    }
+    const { id, session } = sessions.create();
+    logger.info({ msg: 'admin: dashboard session started' });
+    send(
+      res,
+      201,
+      { csrf: session.csrf, expiresAt: iso(session.expiresAt) },
+      { 'set-cookie': sessionCookie(id) },
+    );
+  }
+
   return {
     handle(req, res, path) {
       const ip = req.socket.remoteAddress ?? '';
+      const method = req.method ?? 'GET';
+      const fail = (err: unknown) => {
+        req.resume();
+        if (err instanceof ApiError) return problem(res, err);
+        // the detail (which may name the store) goes to the log, never to the client
+        logger.error({ msg: 'admin api error', error: (err as Error).message });
+        problem(res, new ApiError(500, 'admin.internal', 'internal error'));
+      };
       const wait = throttle.blockedFor(ip);
       if (wait > 0) {
         req.resume();
@@ -366,72 +289,131 @@ export function createAdminApi(options: {
         });
         return;
       }
+      const unauthorized = () => {
+        throttle.fail(ip);
+        req.resume();
+        problem(res, new ApiError(401, 'admin.auth', 'a valid admin bearer token or session is required'), {
+          'www-authenticate': 'Bearer realm="rampart-admin"',
+        });
+      };
+      if (path === '/api/session' && method === 'POST') {
+        signIn(req, res).catch(fail);
+        return;
+      }
       const auth = req.headers.authorization;
       const token =
         typeof auth === 'string' && auth.length <= MAX_AUTH_HEADER && auth.startsWith('Bearer ')
           ? auth.slice(7).trim()
           : undefined;
-      if (token === undefined || token === '' || !check(token)) {
-        throttle.fail(ip);
+      const sessionId = token === undefined ? sessionIdFrom(req.headers.cookie) : undefined;
+      const session = sessionId === undefined ? undefined : sessions.get(sessionId);
+      if (token !== undefined ? token === '' || !check(token) : session === undefined) return unauthorized();
+      if (path === '/api/session') {
+        if (session === undefined || sessionId === undefined) return unauthorized();
+        if (method === 'GET' || method === 'HEAD') {
+          req.resume();
+          return send(res, 200, { csrf: session.csrf, expiresAt: iso(session.expiresAt) });
+        }
+        if (method !== 'DELETE') return fail(new ApiError(405, 'admin.method', 'use GET, POST or DELETE'));
+      }
+      // a change made with the cookie must prove it comes from the dashboard's own page
+      if (
+        session !== undefined &&
+        method !== 'GET' &&
+        method !== 'HEAD' &&
+        !csrfMatches(session, req.headers['x-csrf-token'])
+      ) {
+        return fail(
+          new ApiError(403, 'admin.csrf', 'a change with the session cookie needs its X-CSRF-Token'),
+        );
+      }
+      if (path === '/api/session' && sessionId !== undefined) {
+        sessions.delete(sessionId);
         req.resume();
-        problem(res, new ApiError(401, 'admin.auth', 'a valid admin bearer token is required'), {
-          'www-authenticate': 'Bearer realm="rampart-admin"',
-        });
+        res.writeHead(204, { ...HEADERS, 'set-cookie': clearedSessionCookie() });
+        res.end();
         return;
       }
       const q = (req.url ?? '').indexOf('?');
       const query = q < 0 ? '' : (req.url ?? '').slice(q + 1);
-      route(req, path, query).then(
-        ([status, body]) => send(res, status, body),
-        (err: unknown) => {
-          req.resume();
-          if (err instanceof ApiError) return problem(res, err);
-          // the detail (which may name the store) goes to the log, never to the client
-          logger.error({ msg: 'admin api error', error: (err as Error).message });
-          problem(res, new ApiError(500, 'admin.internal', 'internal error'));
-        },
-      );
+      route(req, path, query).then(([status, body]) => send(res, status, body), fail);
     },
     close: options.close ?? (async () => {}),
   };
 }
 
+/** What the running gateway lends the admin API beyond its config. */
+export interface AdminExtras {
+  /** The gateway's own shared state, so a revocation or block reaches it at once (memory state too). */
+  readonly shared?: SharedState | undefined;
+  readonly traffic?: AdminSources['traffic'];
+  readonly plan?: AdminSources['plan'];
+  readonly inventory?: AdminSources['inventory'];
+}
+
 /**
  * The admin API a config asks for, or undefined when `admin.tokens` is empty (the API then answers
- * 404). It opens its own store and key service, as `rampart keys` does, so that the cluster primary
- * (which compiles no policies) can serve it too; with a Redis state revocations reach every gateway
- * at once, otherwise within `auth.keyCacheTtlMs`.
+ * 404). It opens its own key store and event store, as `rampart keys` does, so that the cluster
+ * primary (which compiles no policies) can serve it too; with a Redis state revocations and blocks
+ * reach every gateway at once, otherwise revocations within `auth.keyCacheTtlMs`.
  */
 export async function openAdminApi(
   config: Readonly<RampartConfig>,
   baseDir: string,
   logger: Logger,
-  /** The gateway's own shared state, so a revocation reaches its key cache at once (memory state too). */
-  shared?: SharedState,
+  extras: AdminExtras = {},
 ): Promise<AdminApi | undefined> {
   const tokens = config.admin.tokens ?? [];
   if (tokens.length === 0) return undefined;
-  const auth = config.auth;
-  if (auth?.pepper === undefined) return createAdminApi({ tokens, backend: undefined, logger });
-  const store = await openStore(auth.store ?? DEFAULT_STORE, baseDir);
-  let state: SharedState | undefined;
-  let revocations: RevocationSet | undefined;
-  if (shared !== undefined) {
-    revocations = stateRevocations(shared);
-  } else if (config.state.url !== 'memory') {
-    state = await createState(config.state);
-    revocations = stateRevocations(state);
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c();
+  };
+  try {
+    let state = extras.shared;
+    if (state === undefined && config.state.url !== 'memory') {
+      const own = await createState(config.state);
+      closers.push(() => own.close());
+      state = own;
+    }
+    let backend: AdminKeyBackend | undefined;
+    const auth = config.auth;
+    if (auth?.pepper !== undefined) {
+      const store = await openStore(auth.store ?? DEFAULT_STORE, baseDir);
+      closers.push(() => store.close());
+      const revocations: RevocationSet | undefined =
+        state === undefined ? undefined : stateRevocations(state);
+      if (revocations !== undefined) closers.push(() => revocations.close());
+      const keys = new KeyService(store, pepperBytes(auth.pepper), revocations, { touchIntervalMs: 0 });
+      closers.push(() => keys.close());
+      backend = { keys, store };
+    }
+    let events: AdminSources['events'];
+    let findings: AdminSources['findings'];
+    if (config.events.enabled) {
+      const ev = await openEventStore(config.events.store, baseDir);
+      closers.push(() => ev.close());
+      events = ev;
+      const fs = await openFindingsStore(config.events.store, baseDir);
+      closers.push(() => fs.close());
+      findings = fs;
+    }
+    return createAdminApi({
+      tokens,
+      backend,
+      logger,
+      sources: {
+        events,
+        findings,
+        state,
+        traffic: extras.traffic,
+        plan: extras.plan,
+        inventory: extras.inventory,
+      },
+      close: closeAll,
+    });
+  } catch (err) {
+    await closeAll();
+    throw err;
   }
-  const keys = new KeyService(store, pepperBytes(auth.pepper), revocations, { touchIntervalMs: 0 });
-  return createAdminApi({
-    tokens,
-    backend: { keys, store },
-    logger,
-    close: async () => {
-      await keys.close();
-      await revocations?.close();
-      await state?.close();
-      await store.close();
-    },
-  });
 }

@@ -129,6 +129,13 @@ export class MemoryState implements SharedState {
     this.#sets[set].clear();
   }
 
+  members(set: SetName): [member: string, until: number][] {
+    const now = this.#now();
+    const out: [string, number][] = [];
+    for (const [m, u] of this.#sets[set]) if (u > now) out.push([m, u]);
+    return out.sort((a, b) => a[1] - b[1]);
+  }
+
   memberUntil(set: SetName, member: string): number {
     const members = this.#sets[set];
     if (members.size === 0) return 0;

@@ -215,6 +215,10 @@ export class RedisState implements SharedState {
     this.#mirror.applySet(set, member, until);
   }
 
+  members(set: SetName): [member: string, until: number][] {
+    return this.#mirror.members(set);
+  }
+
   memberUntil(set: SetName, member: string): number {
     return this.#mirror.memberUntil(set, member);
   }

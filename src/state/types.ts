@@ -64,6 +64,8 @@ export interface SharedState {
   setMember(set: SetName, member: string, ttlMs: number): Promise<void>;
   /** Epoch ms until which `member` is in the set, or 0. Synchronous: answered from the local mirror. */
   memberUntil(set: SetName, member: string): number;
+  /** The live members of a set with the epoch ms each expires at, soonest first (from the local mirror). */
+  members(set: SetName): [member: string, until: number][];
   /** Broadcast a message to every process (this one included). */
   publish(channel: string, message: string): Promise<void>;
   /** Receive the messages of a channel; returns the unsubscribe function. */

@@ -141,6 +141,22 @@ function sharedSuite(name: string, make: () => Promise<SharedState>, skipReason:
       assert.equal(s.memberUntil('revoked', 'jti|with|bars'), 0);
     });
 
+    test('members lists the live entries of one set, soonest expiry first', async () => {
+      await s.setMember('block', 'ip:192.0.2.7', 120_000);
+      await s.setMember('block', 'consumer:eve', 60_000);
+      await s.setMember('block', 'ip:192.0.2.8', 30);
+      await s.setMember('revoked', 'jti-x', 60_000);
+      await sleep(80);
+      assert.deepEqual(
+        s.members('block').map(([m]) => m),
+        ['consumer:eve', 'ip:192.0.2.7'],
+      );
+      await s.setMember('block', 'ip:192.0.2.7', 0);
+      await s.setMember('block', 'consumer:eve', 0);
+      await s.setMember('revoked', 'jti-x', 0);
+      assert.deepEqual(s.members('block'), []);
+    });
+
     test('publish reaches subscribers; unsubscribe stops them', async () => {
       const got: string[] = [];
       const off = s.subscribe('news', (m) => got.push(m));

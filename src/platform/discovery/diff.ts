@@ -38,6 +38,16 @@ export interface InventoryDiff {
   readonly undeclaredParameters: readonly UndeclaredParameter[];
   /** Declared operations that traffic reached. */
   readonly matched: number;
+  /** Every declared operation with the traffic that reached it. */
+  readonly operations: readonly DeclaredUse[];
+}
+
+/** A declared operation and the learned endpoints that matched it. */
+export interface DeclaredUse {
+  readonly op: Operation;
+  readonly calls: number;
+  readonly lastSeen: number | null;
+  readonly endpoints: readonly Endpoint[];
 }
 
 export interface DiffOptions {
@@ -52,6 +62,7 @@ interface SpecOp {
   readonly bases: readonly (readonly string[])[];
   calls: number;
   lastSeen: number | null;
+  readonly seen: Endpoint[];
 }
 
 function basePaths(op: Operation): string[][] {
@@ -105,6 +116,7 @@ export function diffInventory(
     bases: basePaths(op),
     calls: 0,
     lastSeen: null,
+    seen: [],
   }));
   // literal paths first, so `/users/me` wins over `/users/{id}`
   ops.sort((a, b) => a.op.path.split('{').length - b.op.path.split('{').length);
@@ -124,6 +136,7 @@ export function diffInventory(
       continue;
     }
     if (hit.calls === 0) matched++;
+    hit.seen.push(e);
     hit.calls += e.count;
     hit.lastSeen = Math.max(hit.lastSeen ?? 0, e.lastSeen);
     const declared = new Set(hit.op.parameters.filter((p) => p.in === 'query').map((p) => p.name));
@@ -150,5 +163,6 @@ export function diffInventory(
     }
   }
   zombie.sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
-  return { shadow, zombie, undeclaredParameters: undeclared, matched };
+  const operations = ops.map((o) => ({ op: o.op, calls: o.calls, lastSeen: o.lastSeen, endpoints: o.seen }));
+  return { shadow, zombie, undeclaredParameters: undeclared, matched, operations };
 }
