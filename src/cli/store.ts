@@ -23,7 +23,10 @@ read), run "rampart store rotate-key", then remove the old key.
 
 rotate-key reads every row of the events store and rewrites those not under the active key
 (older keys, or plain values stored before a key was configured), a bounded batch per
-transaction, so it can run beside a live gateway.
+transaction, so it can run beside a live gateway. SQLite zeroes freed space (secure_delete) and
+the log is checkpointed, so the old bytes leave the file; PostgreSQL keeps old row versions in its
+table files until VACUUM reuses them: run VACUUM FULL security_events, api_inventory afterwards to
+rewrite the tables at once.
 
 Options:
   -c, --config <file>    config whose events.store and events.keyFile are used (default: rampart.yaml)

@@ -102,7 +102,8 @@ function needCipher(atRest: AtRest | undefined): FieldCipher {
 function openSqlite(file: string, atRest: InventoryAtRest | undefined): InventoryStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  // secure_delete: freed space is zeroed, so neither plaintext nor retired ciphertext lingers in the file
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
   db.exec(DDL);
   const insert = db.prepare('INSERT INTO api_inventory (method, path, data, last_seen) VALUES (?, ?, ?, ?)');
   const all = db.prepare('SELECT method, path, data FROM api_inventory ORDER BY path, method LIMIT ?');
@@ -148,6 +149,8 @@ function openSqlite(file: string, atRest: InventoryAtRest | undefined): Inventor
         onBatch?.({ ...total });
         await yieldToLoop();
       }
+      // copy the rewritten pages into the file and empty the log, which still holds the old ones
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
       return total;
     },
     async close() {

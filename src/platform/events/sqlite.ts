@@ -44,7 +44,8 @@ CREATE INDEX IF NOT EXISTS security_events_time ON security_events(time);
 export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+  // secure_delete: freed space is zeroed, so neither plaintext nor retired ciphertext lingers in the file
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
   db.exec(SCHEMA);
   const insert = db.prepare(
     `INSERT INTO security_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -128,6 +129,8 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
         // let the event loop breathe between batches
         await yieldToLoop();
       }
+      // copy the rewritten pages into the file and empty the log, which still holds the old ones
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
       return total;
     },
     async close() {
