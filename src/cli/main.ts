@@ -6,6 +6,7 @@ import { demoCommand } from './demo.ts';
 import { discoverCommand } from './discover.ts';
 import { gatewayCommand } from './gateway.ts';
 import { keysCommand } from './keys.ts';
+import { reportCommand } from './report.ts';
 import { scanCommand } from './scan.ts';
 import { secretsCommand } from './secrets.ts';
 import { storeCommand } from './store.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   secretsCommand,
   demoCommand,
   discoverCommand,
+  reportCommand,
   storeCommand,
 ];
 
