@@ -11,6 +11,8 @@ import { type Gateway, startGateway } from '../gateway/server.ts';
 import { OpenApiError } from '../openapi/load.ts';
 import { startAdminServer } from '../platform/admin.ts';
 import { openAdminApi } from '../platform/admin-api.ts';
+import { createAnomalyEngine } from '../platform/anomaly/engine.ts';
+import { planTemplates } from '../platform/anomaly/templates.ts';
 import { createDiscoveryRecorder } from '../platform/discovery/recorder.ts';
 import { createEventRecorder } from '../platform/events/recorder.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
@@ -152,12 +154,23 @@ async function runWorker(
         },
       )
     : undefined;
+  // without events, detections and responses still happen and are logged (warn)
+  const anomaly = plan.config.anomaly.enabled
+    ? createAnomalyEngine(plan.config.anomaly, {
+        state: services.state,
+        keys: services.auth?.keys,
+        events: events?.writer,
+        logger,
+        templates: planTemplates(() => gateway.state.plan),
+      })
+    : undefined;
   const onRecord =
-    events === undefined && discovery === undefined
+    events === undefined && discovery === undefined && anomaly === undefined
       ? undefined
       : (record: AccessRecord) => {
           events?.onRecord(record);
           discovery?.onRecord(record);
+          anomaly?.onRecord(record);
         };
   let gateway: Gateway;
   try {
@@ -231,6 +244,7 @@ async function runWorker(
       for (const w of watchers) w.close();
       logger.info({ msg: 'stopping: draining in-flight requests', signal });
       const { drained } = await gateway.close();
+      await anomaly?.close();
       await events?.close();
       await discovery?.close();
       await closeServices(services);

@@ -1120,6 +1120,7 @@ export const RampartConfig = Type.Object(
     headers: Headers,
     log: Log,
     events: Events,
+    anomaly: Anomaly,
     telemetry: Telemetry,
     state: State,
     rateLimit: RateLimits,
@@ -1149,6 +1150,7 @@ export type LimitsConfig = Static<typeof Limits>;
 export type PathsConfig = Static<typeof Paths>;
 export type HeadersConfig = Static<typeof Headers>;
 export type LogConfig = Static<typeof Log>;
+export type AnomalyConfig = Static<typeof Anomaly>;
 export type StateConfig = Static<typeof State>;
 export type RateLimitRuleConfig = Static<typeof RateLimitRule>;
 export type QuotaRuleConfig = Static<typeof QuotaRule>;

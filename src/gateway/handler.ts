@@ -69,6 +69,10 @@ export interface AccessRecord {
   readonly monitored: readonly MonitoredRefusal[] | undefined;
   /** The authenticated consumer, when the request got that far. */
   readonly consumer?: string | undefined;
+  /** The id of the API key used (never the key), for automatic revocation. */
+  readonly keyId?: string | undefined;
+  /** A per-process pseudonym of the username a login tried (src/platform/anomaly/login-capture.ts). */
+  readonly loginUser?: string | undefined;
 }
 
 const HOP_BY_HOP = new Set([
@@ -167,6 +171,8 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
         upstreamMs: upstreamMs === undefined ? undefined : Math.round(upstreamMs * 1000) / 1000,
         monitored,
         consumer: (ctxRef?.facts.identity as { consumer?: string } | undefined)?.consumer,
+        keyId: (ctxRef?.facts.identity as { keyId?: string } | undefined)?.keyId,
+        loginUser: ctxRef?.facts.loginUser as string | undefined,
       };
       if (accessLog) logger.info({ msg: 'request', ...record });
       deps.onRecord?.(record);

@@ -3,6 +3,7 @@ import type { PhaseEntry, PhaseName, Phases } from '../gateway/pipeline.ts';
 import { PHASES } from '../gateway/pipeline.ts';
 import type { LoadedDocument } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
+import { loginCapturePolicy } from '../platform/anomaly/login-capture.ts';
 import { authnPolicy } from './authn.ts';
 import { authzPolicy } from './authz.ts';
 import { bruteForceGatePolicy, loginPolicy } from './bruteforce.ts';
@@ -53,6 +54,8 @@ export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   // before ratelimit in its phase: a blocked consumer spends no counter
   consumerGatePolicy,
   rateLimitPolicy,
+  // before the brute-force login: an attempt it locks out still carries its username to anomaly detection
+  loginCapturePolicy,
   loginPolicy,
   // cheapest first in the validate phase: counts and caps before any schema work
   resourceLimitsPolicy,

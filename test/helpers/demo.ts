@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type DemoApi, startDemoApi } from '../../examples/demo-api/server.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import type { AccessRecord } from '../../src/gateway/handler.ts';
 import { compilePlan } from '../../src/gateway/plan.ts';
 import { type Gateway, startGateway } from '../../src/gateway/server.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -23,7 +24,10 @@ export interface DemoPair {
 }
 
 /** Start the demo directly and behind the gateway (demo.yaml, or `config`), on 127.0.0.1 ephemeral ports, with silent logs. */
-export async function startDemoPair(config: string = DEMO_CONFIG): Promise<DemoPair> {
+export async function startDemoPair(
+  config: string = DEMO_CONFIG,
+  options: { readonly onRecord?: (record: AccessRecord) => void } = {},
+): Promise<DemoPair> {
   const direct = await startDemoApi({ quiet: true });
   const behind = await startDemoApi({ quiet: true });
   const loaded = await loadConfig(config, {
@@ -37,6 +41,7 @@ export async function startDemoPair(config: string = DEMO_CONFIG): Promise<DemoP
     logger: createLogger({ level: 'silent' }, new Writable({ write: (_c, _e, cb) => cb() })),
     metrics: createMetrics(),
     services,
+    ...(options.onRecord === undefined ? {} : { onRecord: options.onRecord }),
   });
   return {
     direct,
