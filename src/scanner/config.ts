@@ -1,11 +1,13 @@
 /** The scan config file (YAML or JSON): identities, seeds, skips, budget and limits, validated with file:line errors. */
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import type { ErrorObject } from 'ajv';
 import { Ajv } from 'ajv';
 import { formatLocation, OpenApiError, type SourceLocation } from '../openapi/errors.ts';
 import { parseSource, type SourceFile } from '../openapi/source.ts';
+import { sdlProblem } from './graphql.ts';
 
 const MAX_CONFIG_BYTES = 256 * 1024;
 const Name = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$' });
@@ -44,6 +46,30 @@ const Identity = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const GraphqlSettings = Type.Object(
+  {
+    /** Endpoint paths (POST JSON) in addition to the GraphQL-looking operations of the document. */
+    endpoints: Type.Optional(Type.Array(Type.String({ pattern: '^/[^\\s?#]{0,1024}$' }), { maxItems: 10 })),
+    /** A schema SDL file (relative to the scan config): used instead of introspection. */
+    schema: Type.Optional(Str),
+    /** Ask each endpoint for its schema by introspection when no SDL is given (default true). */
+    introspection: Type.Optional(Type.Boolean()),
+    /** At most this many argument injection points per endpoint (default 40). */
+    maxOperations: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+const JwkObject = Type.Record(Type.String(), Type.Unknown());
+/** A JWKS: a file (JSON, relative to the scan config) or inline `{ keys: [...] }`. */
+const JwksSetting = Type.Union([
+  Str,
+  Type.Object(
+    { keys: Type.Array(JwkObject, { minItems: 1, maxItems: 50 }) },
+    { additionalProperties: false },
+  ),
+]);
 
 const Seed = Type.Union([Type.String({ maxLength: 1024 }), Type.Number()]);
 
@@ -84,6 +110,9 @@ export const ScanConfigSchema = Type.Object(
     rateLimitBurst: Type.Optional(Type.Integer({ minimum: 5, maximum: 1000 })),
     loginAttempts: Type.Optional(Type.Integer({ minimum: 3, maximum: 100 })),
     largeBodyBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024 })),
+    graphql: Type.Optional(GraphqlSettings),
+    /** The public keys the API verifies tokens with, when it does not publish them on its own origin. */
+    jwks: Type.Optional(JwksSetting),
   },
   { additionalProperties: false },
 );
@@ -113,6 +142,18 @@ export interface ScanConfig {
   readonly rateLimitBurst: number;
   readonly loginAttempts: number;
   readonly largeBodyBytes: number;
+  readonly graphql: GraphqlConfig;
+  /** Public JWKs from the config (file or inline), or undefined. */
+  readonly jwks: readonly Readonly<Record<string, unknown>>[] | undefined;
+}
+
+/** GraphQL settings with defaults applied. */
+export interface GraphqlConfig {
+  readonly endpoints: readonly string[];
+  /** The SDL text of `graphql.schema`, read and checked to be a schema at load time. */
+  readonly sdl: string | undefined;
+  readonly introspection: boolean;
+  readonly maxOperations: number;
 }
 
 /** Defaults: 20 requests/s, 5,000 requests, 10 s per request, 1 MiB read per response. */
@@ -126,7 +167,41 @@ export const SCAN_DEFAULTS = Object.freeze({
   rateLimitBurst: 50,
   loginAttempts: 10,
   largeBodyBytes: 2 * 1024 * 1024,
+  graphqlMaxOperations: 40,
 });
+
+const MAX_SIDE_FILE_BYTES = 1024 * 1024;
+
+// A file the config names (SDL, JWKS), relative to the config's directory, size-capped.
+function readSideFile(configFile: string, name: string, fail: (detail: string) => never): string {
+  const path = resolve(dirname(resolve(configFile)), name);
+  try {
+    if (statSync(path).size > MAX_SIDE_FILE_BYTES) fail(`${path}: larger than ${MAX_SIDE_FILE_BYTES} bytes`);
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof ScanConfigError) throw err;
+    return fail(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+function publicJwks(value: unknown, fail: (detail: string) => never): Readonly<Record<string, unknown>>[] {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (typeof value !== 'object' || value === null || !Array.isArray(keys) || keys.length === 0)
+    return fail('the JWKS needs a non-empty "keys" array');
+  if (keys.length > 50) return fail('the JWKS has more than 50 keys');
+  return keys.map((k, i) => {
+    if (
+      typeof k !== 'object' ||
+      k === null ||
+      Array.isArray(k) ||
+      typeof (k as { kty?: unknown }).kty !== 'string'
+    )
+      return fail(`JWKS key ${i} is not a JWK (an object with "kty")`);
+    // Only public parts are ever needed; a private key in a scan config is refused rather than carried.
+    if ('d' in k) return fail(`JWKS key ${i} holds a private key ("d"); give the public JWKS`);
+    return Object.freeze({ ...(k as Record<string, unknown>) });
+  });
+}
 
 /** A bad scan config; the message starts with file:line:column when known. */
 export class ScanConfigError extends Error {
@@ -251,6 +326,27 @@ export function parseScanConfig(
     if (names.has(id.name)) fail(`/identities/${i}/name`, `duplicate identity name '${id.name}'`);
     names.add(id.name);
   });
+  let sdl: string | undefined;
+  if (input.graphql?.schema !== undefined) {
+    const failSdl = (d: string): never => fail('/graphql/schema', `graphql.schema: ${d}`);
+    sdl = readSideFile(file, input.graphql.schema, failSdl);
+    const problem = sdlProblem(sdl);
+    if (problem !== undefined) failSdl(problem);
+  }
+  let jwks: Readonly<Record<string, unknown>>[] | undefined;
+  if (input.jwks !== undefined) {
+    const failJwks = (d: string): never => fail('/jwks', `jwks: ${d}`);
+    let value: unknown = input.jwks;
+    if (typeof input.jwks === 'string') {
+      try {
+        value = JSON.parse(readSideFile(file, input.jwks, failJwks));
+      } catch (err) {
+        if (err instanceof ScanConfigError) throw err;
+        failJwks(`${input.jwks} is not JSON`);
+      }
+    }
+    jwks = publicJwks(value, failJwks);
+  }
   const seeds = new Map<string, readonly (string | number)[]>();
   for (const [k, v] of Object.entries(input.seeds ?? {})) seeds.set(k, Array.isArray(v) ? v : [v]);
   return Object.freeze({
@@ -272,5 +368,12 @@ export function parseScanConfig(
     rateLimitBurst: input.rateLimitBurst ?? SCAN_DEFAULTS.rateLimitBurst,
     loginAttempts: input.loginAttempts ?? SCAN_DEFAULTS.loginAttempts,
     largeBodyBytes: input.largeBodyBytes ?? SCAN_DEFAULTS.largeBodyBytes,
+    graphql: Object.freeze({
+      endpoints: input.graphql?.endpoints ?? [],
+      sdl,
+      introspection: input.graphql?.introspection ?? true,
+      maxOperations: input.graphql?.maxOperations ?? SCAN_DEFAULTS.graphqlMaxOperations,
+    }),
+    jwks,
   });
 }

@@ -2,6 +2,7 @@
 import type { Operation } from '../openapi/operations.ts';
 import type { Canary } from './canary.ts';
 import type { ScanConfig } from './config.ts';
+import type { GraphqlArg } from './graphql.ts';
 import type { Exchange, ScanRequest } from './http.ts';
 import type { DecodedJwt } from './jwt.ts';
 import type { CheckMeta, CheckUnit, Evidence, Severity } from './types.ts';
@@ -12,6 +13,8 @@ export interface ScanPlan {
   /** Operations in scope (skips removed), in document order. */
   readonly operations: readonly Operation[];
   readonly loginOperation: Operation | undefined;
+  /** One operation per GraphQL endpoint (the document's, then config-named ones not in it). */
+  readonly graphqlEndpoints: readonly Operation[];
   isAdmin(op: Operation): boolean;
 }
 
@@ -84,6 +87,8 @@ export interface ScanContext extends ScanPlan {
   secret(value: string): void;
   /** Record a finding for `meta`. */
   report(meta: CheckMeta, report: Report): void;
+  /** The argument injection points of a GraphQL endpoint (schema from SDL or introspection; cached; [] when unknown). */
+  graphqlArgs(op: Operation): Promise<readonly GraphqlArg[]>;
 }
 
 /** A check: metadata, the units it plans (pure), and how it runs one unit. */

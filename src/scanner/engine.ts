@@ -3,6 +3,9 @@
  * identities, learns which objects each owns, then runs every check's units in order through the
  * bounded client. Findings are collected, deduplicated and returned; the target can never crash it.
  */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { getIntrospectionQuery } from 'graphql';
 import type { LoadedDocument } from '../openapi/load.ts';
 import { listOperations, type Operation } from '../openapi/operations.ts';
 import { type Canary, startCanary } from './canary.ts';
@@ -10,6 +13,13 @@ import { CHECKS } from './checks/index.ts';
 import type { ScanConfig } from './config.ts';
 import type { BuildOptions, Check, Identity, Report, ScanContext, ScanPlan } from './context.ts';
 import { createRedactor, type Redactor } from './evidence.ts';
+import {
+  type GraphqlArg,
+  graphqlArgs,
+  graphqlEndpoints,
+  schemaFromIntrospection,
+  schemaFromSdl,
+} from './graphql.ts';
 import {
   BudgetExceededError,
   createScanClient,
@@ -23,6 +33,7 @@ import {
   findOperation,
   isAdminOperation,
   isLoginOperation,
+  isSecured,
   jsonRequestSchema,
   opKey,
   pathParamNames,
@@ -108,6 +119,7 @@ export function planScan(
     config,
     operations,
     loginOperation,
+    graphqlEndpoints: graphqlEndpoints(operations, config.graphql.endpoints),
     isAdmin: (op) => isAdminOperation(op, config.privilegedRoles),
   };
   const units: PlannedUnit[] = [];
@@ -191,6 +203,7 @@ class Scan implements ScanContext {
   readonly operations: readonly Operation[];
   readonly loginOperation: Operation | undefined;
   readonly isAdmin: (op: Operation) => boolean;
+  readonly graphqlEndpoints: readonly Operation[];
   identities: Identity[] = [];
   lowPrivileged: Identity[] = [];
   readonly canary: Canary;
@@ -200,6 +213,8 @@ class Scan implements ScanContext {
   private readonly client: ScanClient;
   private readonly redactor: Redactor;
   private readonly baselines = new Map<string, Promise<Exchange | undefined>>();
+  private readonly graphql = new Map<string, Promise<readonly GraphqlArg[]>>();
+  private readonly documentFile: string;
 
   constructor(
     plan: ScanPlan,
@@ -208,8 +223,11 @@ class Scan implements ScanContext {
     client: ScanClient,
     canary: Canary,
     redactor: Redactor,
+    documentFile: string,
   ) {
     this.config = plan.config;
+    this.graphqlEndpoints = plan.graphqlEndpoints;
+    this.documentFile = documentFile;
     this.target = target;
     this.operations = plan.operations;
     this.loginOperation = plan.loginOperation;
@@ -330,6 +348,48 @@ class Scan implements ScanContext {
 
   secret(value: string): void {
     this.redactor.add(value);
+  }
+
+  graphqlArgs(op: Operation): Promise<readonly GraphqlArg[]> {
+    let cached = this.graphql.get(opKey(op));
+    if (cached === undefined) {
+      cached = this.deriveGraphql(op);
+      this.graphql.set(opKey(op), cached);
+    }
+    return cached;
+  }
+
+  // The schema: the config's SDL, else introspection (when allowed and answered), else the SDL the
+  // document names in x-rampart.graphql.schema; then one injection point per string-like argument.
+  private async deriveGraphql(op: Operation): Promise<readonly GraphqlArg[]> {
+    const g = this.config.graphql;
+    let schema = g.sdl !== undefined ? schemaFromSdl(g.sdl) : undefined;
+    if (schema === undefined && g.introspection) {
+      const query = getIntrospectionQuery({ descriptions: false });
+      const identity = isSecured(op) ? (this.lowPrivileged[0] ?? this.identities[0] ?? null) : null;
+      const req =
+        op.method === 'get'
+          ? this.build(op, { identity, query: { query } })
+          : this.build(op, { identity, body: { query } });
+      if (req !== undefined) {
+        const ex = await this.send(req);
+        if (ex.response !== null && !ex.response.truncated)
+          schema = schemaFromIntrospection(parseJson(ex.response.body));
+      }
+    }
+    if (schema === undefined) {
+      const ext = op.extensions['x-rampart'] as { graphql?: { schema?: unknown } } | undefined;
+      const file = ext?.graphql?.schema;
+      if (typeof file === 'string' && file !== 'introspect' && file.length <= 1024) {
+        const sdl = await readFile(resolve(dirname(resolve(this.documentFile)), file), 'utf8').catch(
+          () => undefined,
+        );
+        if (sdl !== undefined) schema = schemaFromSdl(sdl);
+      }
+    }
+    return schema === undefined
+      ? []
+      : graphqlArgs(schema, { mutations: this.config.allowDestructive, max: g.maxOperations });
   }
 
   report(meta: CheckMeta, r: Report): void {
@@ -488,7 +548,7 @@ export async function runScan(options: ScanOptions): Promise<ScanResult> {
   });
   const canary = await startCanary();
   const redactor = createRedactor();
-  const scan = new Scan(plan, target, all, client, canary, redactor);
+  const scan = new Scan(plan, target, all, client, canary, redactor, options.document.file);
   const errors: string[] = [];
   let stopped: string | undefined;
   let ran = 0;

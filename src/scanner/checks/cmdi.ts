@@ -6,8 +6,9 @@ import {
   benignValue,
   elapsed,
   injectionPoints,
+  injectionUnits,
   isStringish,
-  perOperation,
+  pointsFor,
   withValue,
 } from './util.ts';
 
@@ -29,11 +30,10 @@ export const cmdiCheck: Check = {
   meta,
   order: 55,
   units: (plan) =>
-    perOperation(
+    injectionUnits(
       plan,
       (op) => injectionPoints(op).some((p) => isStringish(p.schema)),
-      () => 'shell sleep payloads',
-      { neverDelete: true },
+      'shell sleep payloads',
     ),
   async run(unit, ctx) {
     const op = unit.op;
@@ -41,7 +41,7 @@ export const cmdiCheck: Check = {
     const id = actor(ctx, op);
     const d = ctx.config.delaySeconds;
     const timeoutMs = d * 2000 + 5000;
-    for (const p of injectionPoints(op)) {
+    for (const p of await pointsFor(ctx, op)) {
       if (!isStringish(p.schema)) continue;
       const v = benignValue(ctx, op, id, p);
       const benignReq = withValue(ctx, op, id, p, v);

@@ -2,9 +2,8 @@
 import type { Operation } from '../../openapi/operations.ts';
 import type { Check, ScanContext } from '../context.ts';
 import type { Exchange } from '../http.ts';
-import { jsonRequestSchema, opKey } from '../ops.ts';
+import { opKey } from '../ops.ts';
 import type { CheckMeta } from '../types.ts';
-import { objectProperties } from '../values.ts';
 import { actor, parseJson } from './util.ts';
 
 const meta: CheckMeta = {
@@ -28,29 +27,6 @@ const INTROSPECTION =
 // Misspellings of field names most schemas have: graphql-js suggests the real ones within a small edit distance.
 const GUESSES = ['usr', 'usrs', 'me_', 'posts_', 'node_', 'viewer_', 'accont', 'ordrs'];
 const MAX_BODY = 256 * 1024;
-
-function isGraphqlPath(path: string): boolean {
-  const p = path.toLowerCase();
-  return p.endsWith('/graphql') || p.endsWith('/graphql/') || p.endsWith('/gql');
-}
-
-function looksGraphql(op: Operation): boolean {
-  if (isGraphqlPath(op.path)) return op.method === 'post' || op.method === 'get';
-  if (op.method !== 'post') return false;
-  const props = objectProperties(jsonRequestSchema(op));
-  return 'query' in props && typeof props.query === 'object';
-}
-
-// One operation per path: POST when declared (it carries any query size), else GET.
-function graphqlOps(ops: readonly Operation[]): Operation[] {
-  const byPath = new Map<string, Operation>();
-  for (const op of ops) {
-    if (!looksGraphql(op)) continue;
-    const seen = byPath.get(op.path);
-    if (seen === undefined || (seen.method !== 'post' && op.method === 'post')) byPath.set(op.path, op);
-  }
-  return [...byPath.values()];
-}
 
 async function ask(
   ctx: ScanContext,
@@ -104,7 +80,7 @@ export const graphqlIntrospectionCheck: Check = {
   meta,
   order: 12,
   units: (plan) =>
-    graphqlOps(plan.operations).map((op) => ({
+    plan.graphqlEndpoints.map((op) => ({
       op,
       label: `${opKey(op)}: introspection query, field suggestions`,
       destructive: false,

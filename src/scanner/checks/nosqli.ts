@@ -1,7 +1,7 @@
 /** Injection (CWE-943): NoSQL query operators in JSON bodies and query parameters change the answer, twice. */
 import type { Check } from '../context.ts';
 import type { CheckMeta } from '../types.ts';
-import { actor, injectionPoints, ok, perOperation, withValue } from './util.ts';
+import { actor, injectionPoints, ok, onGraphqlPath, perOperation, withValue } from './util.ts';
 
 const meta: CheckMeta = {
   id: 'nosqli',
@@ -24,7 +24,8 @@ export const nosqliCheck: Check = {
   units: (plan) =>
     perOperation(
       plan,
-      (op) => injectionPoints(op).some((p) => p.in !== 'path'),
+      // GraphQL variables are typed: a String argument cannot carry an operator object.
+      (op) => !onGraphqlPath(plan, op) && injectionPoints(op).some((p) => p.in !== 'path'),
       () => '$ne / $gt operators',
       { neverDelete: true },
     ),

@@ -10,8 +10,9 @@ import {
   elapsed,
   type InjectionPoint,
   injectionPoints,
+  injectionUnits,
   ok,
-  perOperation,
+  pointsFor,
   signature,
   withValue,
 } from './util.ts';
@@ -136,23 +137,12 @@ async function timeBased(
 export const sqliCheck: Check = {
   meta,
   order: 50,
-  units: (plan) =>
-    perOperation(
-      plan,
-      (op) => injectionPoints(op).length > 0,
-      (op) =>
-        `SQL payloads in ${injectionPoints(op)
-          .map((p) => p.name)
-          .join(', ')}`,
-      {
-        neverDelete: true,
-      },
-    ),
+  units: (plan) => injectionUnits(plan, (op) => injectionPoints(op).length > 0, 'SQL payloads'),
   async run(unit, ctx) {
     const op = unit.op;
     if (op === null) return;
     const id = actor(ctx, op);
-    for (const p of injectionPoints(op)) {
+    for (const p of await pointsFor(ctx, op)) {
       const benign = await sendWith(ctx, op, id, p, benignValue(ctx, op, id, p));
       if (benign?.response === null || benign === undefined) continue;
       if (await errorBased(ctx, op, id, p, benign)) continue;

@@ -1,7 +1,7 @@
 /** Injection (CWE-22): path traversal, proved by well-known file contents, with two payloads. */
 import type { Check } from '../context.ts';
 import type { CheckMeta } from '../types.ts';
-import { actor, injectionPoints, isStringish, perOperation, withValue } from './util.ts';
+import { actor, injectionPoints, injectionUnits, isStringish, pointsFor, withValue } from './util.ts';
 
 const meta: CheckMeta = {
   id: 'path-traversal',
@@ -26,11 +26,10 @@ export const traversalCheck: Check = {
   meta,
   order: 55,
   units: (plan) =>
-    perOperation(
+    injectionUnits(
       plan,
       (op) => injectionPoints(op).some((p) => isStringish(p.schema) && FILE_NAME.test(p.name)),
-      () => '../ payloads in file-like parameters',
-      { neverDelete: true },
+      '../ payloads in file-like parameters',
     ),
   async run(unit, ctx) {
     const op = unit.op;
@@ -47,7 +46,7 @@ export const traversalCheck: Check = {
       ],
       [WIN_INI, ['..\\..\\..\\..\\..\\..\\windows\\win.ini', '../../../../../../windows/win.ini']],
     ];
-    for (const p of injectionPoints(op)) {
+    for (const p of await pointsFor(ctx, op)) {
       if (!isStringish(p.schema) || !FILE_NAME.test(p.name)) continue;
       for (const [sig, payloads] of sets) {
         const hits = [];

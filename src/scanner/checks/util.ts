@@ -1,6 +1,7 @@
 /** Helpers the checks share: JSON, response comparison, injection points, unit builders. */
 import type { Operation } from '../../openapi/operations.ts';
 import type { Identity, ScanContext, ScanPlan } from '../context.ts';
+import type { GraphqlArg } from '../graphql.ts';
 import type { Exchange, ScanRequest } from '../http.ts';
 import { isSecured, jsonRequestSchema, opKey } from '../ops.ts';
 import { type CheckUnit, isDestructiveMethod } from '../types.ts';
@@ -80,9 +81,58 @@ export function actor(ctx: ScanContext, op: Operation): Identity | null {
 
 /** Where a value can be injected into a request. */
 export interface InjectionPoint {
-  readonly in: 'query' | 'path' | 'body';
+  readonly in: 'query' | 'path' | 'body' | 'graphql';
+  /** The parameter or property name; `field.argument` for GraphQL. */
   readonly name: string;
   readonly schema: Schema | undefined;
+  /** For `graphql`: the operation that carries the value as `$v`. */
+  readonly graphql?: GraphqlArg;
+}
+
+/** Whether an operation is (or shares the path of) a GraphQL endpoint. */
+export function onGraphqlPath(plan: ScanPlan, op: Operation): boolean {
+  return plan.graphqlEndpoints.some((g) => g.path === op.path);
+}
+
+/**
+ * Units of an injection check: per-operation units for REST operations that `filter` admits, and one
+ * unit per GraphQL endpoint (its arguments are learnt at run time, from SDL or introspection).
+ */
+export function injectionUnits(
+  plan: ScanPlan,
+  filter: (op: Operation) => boolean,
+  what: string,
+): CheckUnit[] {
+  const rest = perOperation(
+    plan,
+    (op) => !onGraphqlPath(plan, op) && filter(op),
+    () => what,
+    {
+      neverDelete: true,
+    },
+  );
+  const graphql = plan.graphqlEndpoints.map((op) => ({
+    op,
+    label: `${opKey(op)}: ${what} in GraphQL arguments`,
+    destructive: false,
+  }));
+  return [...rest, ...graphql];
+}
+
+/**
+ * The injection points of an operation: for a GraphQL endpoint its schema's string arguments; for the
+ * other method of an endpoint none (its `query` text is a program, not a value); else injectionPoints.
+ */
+export async function pointsFor(ctx: ScanContext, op: Operation): Promise<InjectionPoint[]> {
+  if (ctx.graphqlEndpoints.includes(op)) {
+    return (await ctx.graphqlArgs(op)).map((g) => ({
+      in: 'graphql' as const,
+      name: `${g.field}.${g.arg}`,
+      schema: { type: 'string' },
+      graphql: g,
+    }));
+  }
+  return onGraphqlPath(ctx, op) ? [] : injectionPoints(op);
 }
 
 /** Every query, path and top-level JSON body property of an operation. */
@@ -108,6 +158,12 @@ export function withValue(
 ): ScanRequest | undefined {
   if (point.in === 'query') return ctx.build(op, { identity, query: { [point.name]: String(value) } });
   if (point.in === 'path') return ctx.build(op, { identity, path: { [point.name]: String(value) } });
+  if (point.graphql !== undefined) {
+    const { query } = point.graphql;
+    return op.method === 'get'
+      ? ctx.build(op, { identity, query: { query, variables: JSON.stringify({ v: value }) } })
+      : ctx.build(op, { identity, body: { query, variables: { v: value } } });
+  }
   const base = ctx.build(op, { identity });
   if (base === undefined) return undefined;
   const parsed = typeof base.body === 'string' ? parseJson(base.body) : undefined;
