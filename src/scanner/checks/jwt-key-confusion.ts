@@ -4,7 +4,7 @@ import type { Check, Identity, ScanContext } from '../context.ts';
 import type { Exchange } from '../http.ts';
 import { signHs } from '../jwt.ts';
 import { isSecured, opKey } from '../ops.ts';
-import type { CheckMeta } from '../types.ts';
+import type { CheckMeta, Evidence } from '../types.ts';
 import { ok, parseJson } from './util.ts';
 
 const meta: CheckMeta = {
@@ -15,7 +15,7 @@ const meta: CheckMeta = {
   severity: 'critical',
   severityReason: 'Remote, needs only the published public key: anyone can mint tokens for any user or role.',
   description:
-    "The API publishes an RSA public key (JWKS) and accepts a token signed with HS256 using that key's PEM text as the HMAC secret: the verifier takes the algorithm from the token.",
+    "The API's RSA public key (a JWKS the target publishes, or the scan config's `jwks` when an identity provider publishes it elsewhere) works as an HMAC secret: a token signed with HS256 keyed with its PEM text is accepted, because the verifier takes the algorithm from the token.",
   remediation:
     'Pin the algorithms per key and never let the token choose; the Rampart gateway `authn` policy (auth.jwt issuers[].algorithms, keys typed by JWKS kty) refuses an HS256 token for an RSA issuer (401 auth.jwt.algorithm).',
 };
@@ -85,7 +85,25 @@ function pemForms(jwk: Record<string, unknown>): Buffer[] {
   }
 }
 
-/** On the first secured GET: discover the JWKS, then try HS256 tokens keyed with each RSA key's PEM. */
+// The JWKS of the scan config (for keys published elsewhere, e.g. by an identity provider), else the target's.
+async function jwksFor(ctx: ScanContext): Promise<{ evidence: Evidence; jwks: unknown } | undefined> {
+  if (ctx.config.jwks !== undefined) {
+    return {
+      jwks: { keys: ctx.config.jwks },
+      evidence: {
+        request: { method: 'CONFIG', url: 'jwks (scan config)', headers: {} },
+        response: null,
+        note: 'the public key, as given in the scan config',
+      },
+    };
+  }
+  const found = await discoverJwks(ctx);
+  return found === undefined
+    ? undefined
+    : { jwks: found.jwks, evidence: ctx.evidence(found.ex, 'the public key, as the target publishes it') };
+}
+
+/** On the first secured GET: the JWKS (scan config, else discovered), then HS256 tokens keyed with each RSA key's PEM. */
 export const jwtKeyConfusionCheck: Check = {
   meta,
   order: 31,
@@ -101,7 +119,7 @@ export const jwtKeyConfusionCheck: Check = {
     if (op === null || identity?.jwt === undefined) return;
     const base = await ctx.baseline(op, identity);
     if (!ok(base)) return;
-    const found = await discoverJwks(ctx);
+    const found = await jwksFor(ctx);
     if (found === undefined) return;
     const header = { ...identity.jwt.header, alg: 'HS256' };
     const payload = { ...identity.jwt.payload };
@@ -120,10 +138,7 @@ export const jwtKeyConfusionCheck: Check = {
           ctx.report(meta, {
             op,
             message: `${op.method.toUpperCase()} ${op.path} accepted an HS256 token whose HMAC key is the PEM text of the published RSA key${typeof jwk.kid === 'string' ? ` '${jwk.kid.slice(0, 64)}'` : ''} (${ex.response.status}), while HS256 under a random key is refused.`,
-            evidence: [
-              ctx.evidence(found.ex, 'the public key, as the target publishes it'),
-              ctx.evidence(ex, 'HS256 token keyed with that public key'),
-            ],
+            evidence: [found.evidence, ctx.evidence(ex, 'HS256 token keyed with that public key')],
           });
           return;
         }
