@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdminApi } from './admin-api.ts';
+import { type DashboardAssets, dashboardAssets } from './dashboard-assets.ts';
 
 /** What the admin listener serves; the gateway (or the cluster primary) supplies it. */
 export interface AdminSource {
@@ -10,6 +11,8 @@ export interface AdminSource {
   ready(): boolean;
   /** The authenticated /api/* routes; absent (no admin.tokens) they answer 404. */
   api?: AdminApi | undefined;
+  /** The dashboard's built files (default: dashboard/dist of the package). */
+  dashboard?: DashboardAssets | undefined;
 }
 
 /** A started admin listener. */
@@ -25,12 +28,16 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
 
-/** Start the admin listener (/healthz, /readyz, /metrics); bind 127.0.0.1 unless configured otherwise. */
+/**
+ * Start the admin listener (/healthz, /readyz, /metrics, /api/* and the dashboard at /); bind
+ * 127.0.0.1 unless configured otherwise.
+ */
 export async function startAdminServer(
   host: string,
   port: number,
   source: AdminSource,
 ): Promise<AdminServer> {
+  const dashboard = source.dashboard ?? dashboardAssets();
   const server = createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     const send = (status: number, body: string, type = 'application/json') => {
@@ -59,7 +66,9 @@ export async function startAdminServer(
         );
         return;
       default:
-        return send(404, '{"error":"not found"}');
+        // the dashboard needs the API: without admin.tokens there is nothing to sign in to
+        if (source.api === undefined) return send(404, '{"error":"not found"}');
+        return dashboard.handle(req, res, path ?? '/');
     }
   });
   await new Promise<void>((resolve, reject) => {
