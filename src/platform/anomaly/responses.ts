@@ -98,7 +98,15 @@ export function createResponder(cfg: Pick<AnomalyConfig, 'exempt'>, deps: Respon
       evidence: e.evidence,
       ...log,
     });
-    deps.events?.push([e]);
+    try {
+      deps.events?.push([e]);
+    } catch (err) {
+      // the writer's contract is never to throw; if it does, the response still runs
+      deps.logger.error({
+        msg: 'anomaly event not queued',
+        error: err instanceof Error ? err.message : 'error',
+      });
+    }
   };
 
   const track = (p: Promise<void>) => {
