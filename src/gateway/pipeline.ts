@@ -89,6 +89,11 @@ export interface HeldBody {
   readonly encoded: boolean;
   readonly bytes: Buffer;
   /**
+   * False when `bytes` are what `json()` parses; true once an earlier filter replaced the JSON value
+   * (the bytes are then stale). Undefined: unknown, treat as stale.
+   */
+  readonly jsonReplaced?: boolean;
+  /**
    * The body as JSON: the value an earlier filter set, else the bytes parsed once. Undefined when
    * the body is not a JSON media type, is encoded or does not parse.
    */

@@ -35,8 +35,9 @@ import {
   type Verdict,
 } from '../gateway/pipeline.ts';
 import type { LoadedDocument } from '../openapi/load.ts';
-import { AllowlistCompiler, filterByAllowlist } from '../response/allowlist.ts';
+import { AllowlistCompiler, ANY, filterByAllowlist } from '../response/allowlist.ts';
 import { type CookieFlags, hardenSetCookies } from '../response/cookies.ts';
+import { unchangedByFilters } from '../response/fast-pass.ts';
 import { findLeak, findLeakInJson } from '../response/leaks.ts';
 import { compileRoleMaskers, type RoleMaskers, type RoleScoped, strategyOf } from '../response/masking.ts';
 import { compileResponseSchemas, type ResponseSchemas } from '../response/schemas.ts';
@@ -272,6 +273,21 @@ function filterJson(
   roles: readonly string[] | undefined,
 ): ResponseOutcome {
   const declared = cr.schemas?.find(head.status, held.mediaType);
+  const masker = cr.maskers.forRoles(roles);
+  // the fast path: one pass over the bytes proves that nothing would be removed or masked
+  if (
+    !(head.status >= 400 && cr.scrub) &&
+    held.jsonReplaced === false &&
+    !held.encoded &&
+    (masker === null || masker.judge !== null) &&
+    unchangedByFilters(
+      held.bytes,
+      declared?.kind === 'schema' ? declared.node : ANY,
+      masker?.judge ?? null,
+      cr,
+    )
+  )
+    return PASS_RESPONSE;
   const parsed = held.json();
   if (parsed === undefined) {
     if (head.status >= 400 && cr.scrub) return filterText(cr, head, held, roles);
@@ -303,7 +319,6 @@ function filterJson(
     if (res.removedCount > 0) removed = res.removed;
     value = res.value;
   }
-  const masker = cr.maskers.forRoles(roles);
   if (masker !== null) {
     const m = masker(value);
     if (!m.ok) {

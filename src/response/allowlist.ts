@@ -22,7 +22,7 @@
 /** What an object schema says about an undeclared property: remove it, or keep it filtered by a node. */
 type Additional = Node | 'remove';
 
-interface ObjectFacet {
+export interface ObjectFacet {
   readonly props: Map<string, Node>;
   readonly writeOnly: Set<string>;
   readonly patterns: { readonly re: RegExp; readonly node: Node }[];
@@ -210,7 +210,7 @@ function mergeFacets(into: Node, from: Node): void {
 }
 
 /** Merge a node's allOf closure into its own facets, once. Only this node changes: children stay references. */
-function finalize(node: Node): void {
+export function finalize(node: Node): void {
   if (node.finalized) return;
   node.finalized = true;
   if (node.parts.length === 0) return;

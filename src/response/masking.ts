@@ -6,7 +6,7 @@
 import {
   createJsonMasker,
   type FieldMaskRule,
-  type JsonMaskResult,
+  type JsonMasker,
   type MaskStrategy,
   type PseudonymKey,
   type SensitiveType,
@@ -31,7 +31,7 @@ export interface MaskingSpec {
 export interface RoleMaskers {
   /** True when any rule exists at all (else bodies need not be held for masking). */
   readonly any: boolean;
-  forRoles(roles: readonly string[] | undefined): ((value: unknown) => JsonMaskResult) | null;
+  forRoles(roles: readonly string[] | undefined): JsonMasker | null;
   /** The type strategies that apply to these roles (for text bodies). */
   typesForRoles(roles: readonly string[] | undefined): ReadonlyMap<SensitiveType, MaskStrategy>;
 }
@@ -66,7 +66,7 @@ export function compileRoleMaskers(spec: MaskingSpec): RoleMaskers {
   const fields = spec.fields.map((f) => ({ rule: f.rule, bits: bitsOf(f.exceptRoles) }));
   const types = [...spec.types].map(([t, s]) => ({ type: t, strategy: s.rule, bits: bitsOf(s.exceptRoles) }));
   const any = fields.length > 0 || types.length > 0;
-  const cache = new Map<number, ((value: unknown) => JsonMaskResult) | null>();
+  const cache = new Map<number, JsonMasker | null>();
   const typeCache = new Map<number, ReadonlyMap<SensitiveType, MaskStrategy>>();
 
   function held(roles: readonly string[] | undefined): number {
@@ -82,7 +82,7 @@ export function compileRoleMaskers(spec: MaskingSpec): RoleMaskers {
     return out;
   }
 
-  function build(bits: number): ((value: unknown) => JsonMaskResult) | null {
+  function build(bits: number): JsonMasker | null {
     const f = fields.filter((x) => (x.bits & bits) === 0).map((x) => x.rule);
     const t = typesFor(bits);
     if (f.length === 0 && t.size === 0) return null;

@@ -25,7 +25,7 @@ const DEFAULT_MIN_CONFIDENCE = 0.5;
 const DEFAULT_MAX_LENGTH = 1 << 20;
 
 /** What a scanner needs present in the text before it is worth running. */
-interface Features {
+export interface Features {
   readonly length: number;
   readonly digits: number;
   readonly upper: number;
@@ -72,6 +72,22 @@ const SCANNERS: readonly (readonly [SensitiveType, Scanner, (f: Features) => boo
   ['ip', scanIps, (f) => (f.dot && f.digits >= 4) || f.colon],
   ['secret_field', scanSecretAssignments, (f) => f.assign || f.upper > 0],
 ];
+
+/**
+ * The gate of the scanners of `types` (all when undefined): false for a text's features means no
+ * classifier can match the text, whole or in part, so callers that compute the features themselves
+ * (the response fast path, over bytes) may skip it. The gates are monotone, so the features of a
+ * longer text that contains the trimmed one are a safe over-estimate.
+ */
+export function scannerGate(types: ReadonlySet<SensitiveType> | undefined): (f: Features) => boolean {
+  const gates = SCANNERS.filter(([type]) => types === undefined || types.has(type)).map(
+    ([, , worth]) => worth,
+  );
+  return (f) => {
+    for (let k = 0; k < gates.length; k++) if (gates[k]!(f)) return true;
+    return false;
+  };
+}
 
 function better(a: SensitiveMatch, b: SensitiveMatch): boolean {
   if (a.confidence !== b.confidence) return a.confidence > b.confidence;

@@ -1,12 +1,14 @@
 export { cardIssuer, validCard } from './card.ts';
-export { classifyText, classifyValue } from './classify.ts';
+export { classifyText, classifyValue, type Features, scannerGate } from './classify.ts';
 export { classifyFieldName, fieldSuggestsHash } from './field-name.ts';
 export { ibanChecksumValid, ibanLength } from './iban.ts';
 export {
   createJsonMasker,
   type FieldMaskRule,
+  type JsonMasker,
   type JsonMaskerRules,
   type JsonMaskResult,
+  type MaskJudge,
 } from './json-mask.ts';
 export { createPseudonymKey, type MaskStrategy, mask, type PseudonymKey } from './mask.ts';
 export { bsnValid, dniLetterValid, sinValid } from './national-id.ts';

@@ -1,5 +1,5 @@
-import { classifyText, classifyValue } from './classify.ts';
-import { classifyFieldName } from './field-name.ts';
+import { classifyText, classifyValue, type Features, scannerGate } from './classify.ts';
+import { classifyFieldName, fieldSuggestsHash } from './field-name.ts';
 import { type MaskStrategy, mask, validateStrategy } from './mask.ts';
 import { SENSITIVE_TYPES, type SensitiveType } from './types.ts';
 
@@ -46,6 +46,32 @@ export type JsonMaskResult =
     }
   | { readonly ok: false; readonly reason: 'depth' | 'nodes' };
 
+/**
+ * What a caller needs to decide, without building the masked copy, that a masker would change
+ * nothing (the response fast path scans the bytes and asks this about names and leaves).
+ */
+export interface MaskJudge {
+  readonly maxDepth: number;
+  readonly maxNodes: number;
+  /** Whether leaves are classified at all (a type has a strategy). */
+  readonly detects: boolean;
+  readonly detectTypes: ReadonlySet<SensitiveType>;
+  /** Substrings are classified (classifyText), not only whole values. */
+  readonly scanText: boolean;
+  /** False when no classifier of detectTypes can match a text with these features (scannerGate). */
+  worth(f: Features): boolean;
+  /**
+   * What a property name does to the values under it: 0 nothing; 1 its leaves need the exact check
+   * (the name is a hint that makes bare digits or digests count); 2 they are masked by name.
+   */
+  nameMode(name: string): 0 | 1 | 2;
+  /** Exactly whether the masker changes this leaf under this name (the name's mode 2 aside). */
+  changes(value: string | number, name: string): boolean;
+}
+
+/** A compiled masker; `judge` is null when its rules need the full walk (JSON pointer rules). */
+export type JsonMasker = ((value: unknown) => JsonMaskResult) & { readonly judge: MaskJudge | null };
+
 interface Forced {
   readonly strategy: MaskStrategy;
   readonly type: SensitiveType;
@@ -91,7 +117,7 @@ function setOwn(dst: Record<string, unknown>, key: string, value: unknown): void
 }
 
 /** Compiles masking rules once into a function that returns a masked copy of a parsed JSON value. */
-export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => JsonMaskResult {
+export function createJsonMasker(rules: JsonMaskerRules): JsonMasker {
   const maxDepth = rules.maxDepth ?? 64;
   const maxNodes = rules.maxNodes ?? 1_000_000;
   const maxString = rules.maxStringLength ?? 65_536;
@@ -175,7 +201,56 @@ export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => Js
     return t;
   }
 
-  return function maskJson(input: unknown): JsonMaskResult {
+  function detects(value: string, name: string): boolean {
+    if (value.length > maxString || value.length < 3) return false;
+    if (!scanText)
+      return classifyValue(value, { types: detectTypes, minConfidence, fieldName: name }) !== null;
+    return classifyText(value, { types: detectTypes, minConfidence }).length > 0;
+  }
+
+  const modeCache = new Map<string, 0 | 1 | 2>();
+  function nameMode(name: string): 0 | 1 | 2 {
+    let m = modeCache.get(name);
+    if (m !== undefined) return m;
+    m = 0;
+    const inferred = inferredType(name);
+    if (
+      (byName.size > 0 && nameRule(name) !== null) ||
+      (useFieldNames && inferred !== null && byType.has(inferred))
+    )
+      m = 2;
+    else if (byType.size > 0 && !scanText) {
+      // hinted() in classifyValue: bare digits under a card/ssn/… name, digests under a hash name
+      const hint = classifyFieldName(name);
+      if (
+        (hint !== null && detectTypes.has(hint)) ||
+        (detectTypes.has('password_hash') && fieldSuggestsHash(name))
+      )
+        m = 1;
+    }
+    if (modeCache.size < NAME_CACHE_LIMIT) modeCache.set(name, m);
+    return m;
+  }
+
+  const judge: MaskJudge | null =
+    pointers.length > 0
+      ? null
+      : {
+          maxDepth,
+          maxNodes,
+          detects: byType.size > 0,
+          detectTypes,
+          scanText,
+          worth: scannerGate(detectTypes),
+          nameMode,
+          changes(value, name) {
+            if (byType.size === 0) return false;
+            if (typeof value === 'string') return detects(value, name);
+            return Number.isSafeInteger(value) && value >= 100_000_000 && detects(String(value), name);
+          },
+        };
+
+  const maskJson = function maskJson(input: unknown): JsonMaskResult {
     const counts: Record<SensitiveType, number> = Object.create(null);
     for (const t of SENSITIVE_TYPES) counts[t] = 0;
     let masked = 0;
@@ -292,4 +367,5 @@ export function createJsonMasker(rules: JsonMaskerRules): (value: unknown) => Js
     }
     return { ok: true, value: root, counts, masked };
   };
+  return Object.assign(maskJson, { judge });
 }
