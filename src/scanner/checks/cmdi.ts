@@ -1,5 +1,6 @@
 /** Injection (CWE-78): OS command injection detected by a bounded sleep, seen twice. */
 import type { Check } from '../context.ts';
+import { cmdiSleepPayloads } from '../payloads.ts';
 import type { CheckMeta } from '../types.ts';
 import {
   actor,
@@ -49,13 +50,7 @@ export const cmdiCheck: Check = {
       const benign = await ctx.send(benignReq, { timeoutMs });
       const base = elapsed(benign);
       if (base === Number.POSITIVE_INFINITY || base >= d * 1000) continue;
-      for (const payload of [
-        `${v};sleep ${d};`,
-        `${v}|sleep ${d}`,
-        `${v}$(sleep ${d})`,
-        `${v}\`sleep ${d}\``,
-        `${v}&&sleep ${d}`,
-      ]) {
+      for (const payload of cmdiSleepPayloads(v, d)) {
         const req = withValue(ctx, op, id, p, payload);
         if (req === undefined) break;
         const a = await ctx.send(req, { timeoutMs });

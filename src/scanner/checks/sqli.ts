@@ -2,6 +2,7 @@
 import type { Operation } from '../../openapi/operations.ts';
 import type { Check, Identity, ScanContext } from '../context.ts';
 import type { Exchange } from '../http.ts';
+import { sqlBooleanPairs, sqlErrorProbes, sqlSleepPayloads } from '../payloads.ts';
 import type { CheckMeta } from '../types.ts';
 import { sqlError } from './signatures.ts';
 import {
@@ -47,11 +48,11 @@ async function errorBased(
   benign: Exchange,
 ) {
   if (sqlError(benign.response?.body ?? '') !== undefined) return false;
-  const v = benignValue(ctx, op, id, p);
-  const a = await sendWith(ctx, op, id, p, `${v}'`);
+  const [quote, paren] = sqlErrorProbes(benignValue(ctx, op, id, p));
+  const a = await sendWith(ctx, op, id, p, quote);
   const aErr = sqlError(a?.response?.body ?? '');
   if (a === undefined || aErr === undefined) return false;
-  const b = await sendWith(ctx, op, id, p, `${v}')`);
+  const b = await sendWith(ctx, op, id, p, paren);
   if (b === undefined || sqlError(b.response?.body ?? '') === undefined) return false;
   ctx.report(meta, {
     op,
@@ -68,15 +69,7 @@ async function errorBased(
 
 /** Boolean-based: an always-true and an always-false condition give two different, each repeatable, answers. */
 async function booleanBased(ctx: ScanContext, op: Operation, id: Identity | null, p: InjectionPoint) {
-  const v = benignValue(ctx, op, id, p);
-  const numeric = /^\d{1,15}$/.test(v);
-  const pairs: [string, string][] = numeric
-    ? [[`${v} OR 1=1`, `${v} AND 1=2`]]
-    : [
-        [`${v}' OR '1'='1'-- `, `${v}' OR '1'='2'-- `],
-        [`${v}%' OR 1=1-- `, `${v}%' AND 1=2-- `],
-      ];
-  for (const [t, f] of pairs) {
+  for (const [t, f] of sqlBooleanPairs(benignValue(ctx, op, id, p))) {
     const t1 = await sendWith(ctx, op, id, p, t);
     const f1 = await sendWith(ctx, op, id, p, f);
     if (!ok(t1) || f1 === undefined) continue;
@@ -108,13 +101,7 @@ async function timeBased(
   const d = ctx.config.delaySeconds;
   const v = benignValue(ctx, op, id, p);
   const base = elapsed(benign);
-  const payloads = [
-    `${v}' AND SLEEP(${d})-- `,
-    `${v}';SELECT pg_sleep(${d})-- `,
-    `${v}';WAITFOR DELAY '0:0:${d}'-- `,
-    `${v} AND SLEEP(${d})`,
-  ];
-  for (const payload of payloads) {
+  for (const payload of sqlSleepPayloads(v, d)) {
     const a = await sendWith(ctx, op, id, p, payload);
     if (elapsed(a) === Number.POSITIVE_INFINITY || elapsed(a) < d * 1000 + base * 0.5) continue;
     const b = await sendWith(ctx, op, id, p, payload);

@@ -1,5 +1,6 @@
 /** Injection (CWE-22): path traversal, proved by well-known file contents, with two payloads. */
 import type { Check } from '../context.ts';
+import { TRAVERSAL_SETS } from '../payloads.ts';
 import type { CheckMeta } from '../types.ts';
 import { actor, injectionPoints, injectionUnits, isStringish, pointsFor, withValue } from './util.ts';
 
@@ -18,8 +19,6 @@ const meta: CheckMeta = {
 
 const FILE_NAME =
   /(file|path|name|template|doc|document|page|dir|folder|download|attachment|include|view|resource|lang)/i;
-const PASSWD = /root:[^:\n]{0,20}:0:0:/;
-const WIN_INI = /\[(fonts|extensions|mci extensions)\]/i;
 
 /** For file-like string parameters: Unix then Windows payloads, two encodings each. */
 export const traversalCheck: Check = {
@@ -35,20 +34,9 @@ export const traversalCheck: Check = {
     const op = unit.op;
     if (op === null) return;
     const id = actor(ctx, op);
-    const sets: [RegExp, string[]][] = [
-      [
-        PASSWD,
-        [
-          '../../../../../../../../etc/passwd',
-          '....//....//....//....//....//....//etc/passwd',
-          '/etc/passwd',
-        ],
-      ],
-      [WIN_INI, ['..\\..\\..\\..\\..\\..\\windows\\win.ini', '../../../../../../windows/win.ini']],
-    ];
     for (const p of await pointsFor(ctx, op)) {
       if (!isStringish(p.schema) || !FILE_NAME.test(p.name)) continue;
-      for (const [sig, payloads] of sets) {
+      for (const { proof: sig, payloads } of TRAVERSAL_SETS) {
         const hits = [];
         for (const payload of payloads) {
           const req = withValue(ctx, op, id, p, payload);
