@@ -99,6 +99,17 @@ export const ROWS: readonly RowSpec[] = [
     label: 'Rampart, GraphQL route, policy off (a plain JSON POST, same response)',
     start: rampartRow('bench/configs/graphql-routing.yaml'),
   },
+  // issue 9: one monitored rate-limit refusal per request (status 200), so every request is an event
+  {
+    key: 'x',
+    label: 'Rampart, monitor-mode refusal on every request, events off',
+    start: rampartRow('bench/configs/events-off.yaml'),
+  },
+  {
+    key: 'y',
+    label: 'Rampart, same, events on (SQLite, one event per request)',
+    start: rampartRow('bench/configs/events-on.yaml'),
+  },
   { key: 'e', label: 'nginx reverse proxy', start: startNginx },
 ];
 
@@ -120,4 +131,6 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   // issue 6 target: the GraphQL policy on a typical 3-level query ≤ 15% below a request with the
   // same response size and no GraphQL work (the same route, policy off): g/h ≥ 0.85
   ['g', 'h'],
+  // issue 9 target: recording security events costs ≤ 5% (y/x ≥ 0.95)
+  ['y', 'x'],
 ];
