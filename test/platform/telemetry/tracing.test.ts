@@ -208,6 +208,33 @@ describe('tracing on', () => {
     assert.equal(up.seen[0]!.headers.traceparent, `00-${CLIENT_TRACE}-${upstream.spanId}-01`);
   });
 
+  test('a reload keeps tracing: the new plan and the new upstream pools are traced', async () => {
+    const before = otlp.spans.length;
+    up.seen.length = 0;
+    const text = configText(up.url, otlp.url, '  enabled: true');
+    const { gateway, tracing, services } = await startTraced(dir, text);
+    try {
+      const loaded = await parseConfig(text, join(dir, 'rampart.yaml'), { OTLP_TOKEN: 'Bearer t' });
+      await gateway.reload(
+        await compilePlan(loaded, { services, factories: tracing.factories(POLICY_FACTORIES) }),
+      );
+      const res = await request(`${gateway.listeners[0]!.url}/v1/health`);
+      assert.equal(res.statusCode, 200);
+      await res.body.text();
+      await tracing.forceFlush();
+    } finally {
+      await gateway.close(1000);
+      await tracing.shutdown();
+      await closeServices(services);
+    }
+    const spans = otlp.spans.slice(before);
+    const server = spans.find((s) => s.kind === SERVER)!;
+    assert.equal(server.attributes['http.route'], '/v1/health');
+    const upstream = spans.find((s) => s.kind === CLIENT)!;
+    assert.equal(upstream.parentSpanId, server.spanId);
+    assert.equal(up.seen[0]!.headers.traceparent, `00-${server.traceId}-${upstream.spanId}-01`);
+  });
+
   test('sampleRatio 0: nothing is exported, the upstream still gets a traceparent (not sampled)', async () => {
     const before = otlp.requests.length;
     up.seen.length = 0;
