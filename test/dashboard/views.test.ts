@@ -296,7 +296,7 @@ describe('dashboard views in Chromium', { skip: skip ?? false }, () => {
     const report = { tool: { name: 'rampart-scan' }, target: 'http://127.0.0.1:8080', findings: [] };
     await writeFile(reportFile, JSON.stringify(report));
     await page.getByLabel('Report file').setInputFiles(reportFile);
-    await page.getByText('Imported 3 findings of a scan of http://127.0.0.1:8080.').waitFor();
+    await page.getByText('Imported 3 findings from a scan of http://127.0.0.1:8080.').waitFor();
     assert.deepEqual((await callsOf('importFindings'))[0]?.args?.body, report);
     await page.waitForFunction(
       () =>

@@ -61,7 +61,9 @@ function ImportForm({ api, onImported }: { api: Api; onImported: (msg: string) =
                 throw new Error(`${file.name} is not a scan or audit report.`);
               const imp = await api.call('importFindings', { body: report as Record<string, unknown> });
               setError(null);
-              onImported(`Imported ${imp.findings} findings of a ${imp.tool} of ${imp.source}.`);
+              onImported(
+                `Imported ${imp.findings} findings from ${imp.tool === 'audit' ? 'an audit' : 'a scan'} of ${imp.source}.`,
+              );
             } catch (err) {
               setError(describeError(err));
             } finally {
