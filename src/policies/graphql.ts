@@ -15,6 +15,7 @@ import {
   GraphQLError,
   type GraphQLSchema,
   getVariableValues,
+  Kind,
   parse,
   specifiedRules,
   validate,
@@ -38,6 +39,7 @@ import {
 import {
   type AnalysisFailure,
   type AnalysisOptions,
+  type AnalysisResult,
   analyzeDocument,
   type FieldRequirement,
   isFailure,
@@ -85,7 +87,15 @@ const CACHE_MAX_TEXT = 8192;
 
 interface Prepared {
   readonly document: DocumentNode;
+  /**
+   * Analyses of the document by introspection permission and operation name, kept when they cannot
+   * depend on the request: no variables (list sizes) and no field authorization (the caller).
+   */
+  readonly analyses: Map<string, AnalysisResult | AnalysisFailure> | undefined;
 }
+
+// Analyses kept per cached document (operation names × introspection permission).
+const MAX_ANALYSES = 16;
 
 /** Compile one route's GraphQL settings; the returned function does only per-request work. */
 export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): PhaseEntry['run'] {
@@ -168,17 +178,48 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
         ? no('graphql.tokens', 'too many tokens')
         : no('graphql.parse', 'the document does not parse');
     }
-    const prepared = { document };
-    return prepared;
+    const fixed =
+      fieldAuth.size === 0 &&
+      document.definitions.every(
+        (d) => d.kind !== Kind.OPERATION_DEFINITION || (d.variableDefinitions?.length ?? 0) === 0,
+      );
+    return { document, analyses: fixed ? new Map() : undefined };
   };
 
-  const validated = (text: string, document: DocumentNode): Verdict | null => {
+  /** The analysis of one operation request, from the document's own cache when it cannot vary. */
+  const analysis = (
+    prepared: Prepared,
+    r: GraphqlRequest,
+    caller: { roles: readonly string[]; scopes: readonly string[] } | undefined,
+    allowIntrospection: boolean,
+  ): AnalysisResult | AnalysisFailure => {
+    const key = `${allowIntrospection ? 1 : 0}${r.operationName ?? ''}`;
+    const hit = prepared.analyses?.get(key);
+    if (hit !== undefined) return hit;
+    const result = analyzeDocument(
+      schema,
+      prepared.document,
+      r.operationName,
+      r.variables,
+      options,
+      caller,
+      allowIntrospection,
+    );
+    if (prepared.analyses !== undefined && prepared.analyses.size < MAX_ANALYSES)
+      prepared.analyses.set(key, result);
+    return result;
+  };
+
+  const validated = (text: string, prepared: Prepared): Verdict | null => {
     if (cache.has(text)) return null;
-    const errors = validate(schema, document, specifiedRules, { maxErrors: 5, hideSuggestions: true });
+    const errors = validate(schema, prepared.document, specifiedRules, {
+      maxErrors: 5,
+      hideSuggestions: true,
+    });
     if (errors.length > 0) return no('graphql.invalid', errors[0]!.message);
     if (text.length <= CACHE_MAX_TEXT) {
       if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(text, { document });
+      cache.set(text, prepared);
     }
     return null;
   };
@@ -225,20 +266,12 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
       if (text.length > lim.maxLength) return no('graphql.length', 'query too long');
       const prepared = prepare(text);
       if ('kind' in prepared) return prepared;
-      const result = analyzeDocument(
-        schema,
-        prepared.document,
-        r.operationName,
-        r.variables,
-        options,
-        caller,
-        allowIntrospection,
-      );
+      const result = analysis(prepared, r, caller, allowIntrospection);
       if (isFailure(result)) return no(FAILURE_CODES[result.code], result.detail);
       // GraphQL over HTTP: GET is safe, so it carries queries only (a link or <img> must not mutate)
       if (!fromBody && result.operation.operation !== 'query')
         return no('graphql.invalid', `a ${result.operation.operation} is sent by POST`);
-      const invalid = validated(text, prepared.document);
+      const invalid = validated(text, prepared);
       if (invalid !== null) return invalid;
       const coerced = getVariableValues(schema, result.operation.variableDefinitions ?? [], r.variables, {
         maxErrors: 5,
@@ -288,10 +321,16 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
 // Responses up to this size are held to remove suggestions; a bigger one is data, and passes as sent.
 const SUGGESTION_HOLD_MAX = 1_048_576;
 
+const SUGGESTION_MARK = Buffer.from('Did you mean');
+
 const SUGGESTION_HOLD: ResponseBodyHold = {
   maxBytes: SUGGESTION_HOLD_MAX,
   overflow: null,
   body(_head, held) {
+    // graphql-js words its suggestions in plain ASCII: bytes without the mark and without any escape
+    // (which could spell it) hold none, and need not be parsed
+    if (held.jsonReplaced === false && !held.bytes.includes(SUGGESTION_MARK) && !held.bytes.includes(0x5c))
+      return PASS_RESPONSE;
     const parsed = held.json();
     if (parsed === undefined) return PASS_RESPONSE;
     const stripped = stripSuggestions(parsed.value);

@@ -102,5 +102,8 @@ describe('GraphQL field authorization through the gateway (JWT identities)', () 
     const admin = await ask(await s.sign('root', { roles: ['admin'] }), q);
     assert.equal(admin.status, 200, admin.text);
     assert.deepEqual(admin.body.data, { __schema: { queryType: { name: 'Query' } } });
+    // the document is cached now: each caller is still judged by its own role
+    assert.equal((await ask(await s.sign('alice'), q)).status, 403);
+    assert.equal((await ask(await s.sign('root', { roles: ['admin'] }), q)).status, 200);
   });
 });

@@ -120,9 +120,12 @@ describe('GraphQL through the gateway', () => {
 
   test('introspection: answered directly, refused graphql.introspection (403)', async () => {
     assertData(await post(api.url, { query: INTROSPECTION }));
-    const r = await post(gw.url, { query: INTROSPECTION });
-    assert.equal(r.status, 403);
-    assert.equal(code(r), 'graphql.introspection');
+    // twice: the second time the document and its analysis come from the cache
+    for (let i = 0; i < 2; i++) {
+      const r = await post(gw.url, { query: INTROSPECTION });
+      assert.equal(r.status, 403);
+      assert.equal(code(r), 'graphql.introspection');
+    }
     assert.equal(
       code(await get(gw.url, '{ __type(name: "User") { fields { name } } }')),
       'graphql.introspection',
