@@ -474,7 +474,7 @@ class Scan implements ScanContext {
     this.lowPrivileged = this.identities.filter((i) => !i.privileged);
   }
 
-  /** Learn owned objects: the token's subject for user-like paths, and ids listed by collection GETs. */
+  /** Learn owned objects: the token's subject for user-like paths, ids listed by collection GETs, and objects each identity creates. */
   async discover(): Promise<void> {
     const itemOps = this.all.filter((op) => pathParamNames(op).length === 1 && op.path.endsWith('}'));
     for (const identity of this.identities) {
@@ -505,6 +505,53 @@ class Scan implements ScanContext {
         }
       }
     }
+    // Where nothing is known yet: each identity creates one object through a collection POST whose
+    // items the document serves, so that BOLA has an object of A's to try as B.
+    const creates = this.operations.filter(
+      (op) =>
+        op.method === 'post' &&
+        op !== this.loginOperation &&
+        !this.isAdmin(op) &&
+        pathParamNames(op).length === 0 &&
+        jsonRequestSchema(op) !== undefined &&
+        itemOps.some((i) => i.path.startsWith(`${op.path}/{`)),
+    );
+    for (const create of creates) {
+      const items = itemOps.filter((i) => i.path.startsWith(`${create.path}/{`));
+      for (const identity of this.identities) {
+        if (items.every((i) => identity.owned.has(i.path))) continue;
+        const req = this.build(create, { identity });
+        const id = req === undefined ? undefined : createdId(await this.send(req));
+        if (id === undefined) continue;
+        for (const i of items) if (!identity.owned.has(i.path)) identity.owned.set(i.path, [id]);
+      }
+    }
+  }
+}
+
+/** The id of a created object: `id` (or `data.id`) of a 2xx JSON answer, else the Location header's last segment. */
+export function createdId(ex: Exchange): string | undefined {
+  const res = ex.response;
+  if (res === null || res.status < 200 || res.status > 299) return undefined;
+  const body = parseJson(res.body) as { id?: unknown; data?: { id?: unknown } } | undefined;
+  for (const v of [body?.id, body?.data?.id]) {
+    if (
+      (typeof v === 'string' && v.length > 0 && v.length <= 200) ||
+      (typeof v === 'number' && Number.isFinite(v))
+    )
+      return String(v);
+  }
+  const location = res.headers.location;
+  const last = location
+    ?.split('?')[0]
+    ?.split('/')
+    .filter((x) => x !== '')
+    .at(-1);
+  if (last === undefined || last.length > 200) return undefined;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return undefined;
   }
 }
 
