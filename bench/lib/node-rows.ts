@@ -2,11 +2,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { freePort, pinned, spawnChild, stopChild, tail, waitForPort } from './procs.ts';
+import { type Child, freePort, pinned, spawnChild, stopChild, tail, waitForPort } from './procs.ts';
 import type { RowContext, Skipped, Target } from './target.ts';
 
 /** How long a proxy under test may take to listen. */
 const READY_MS = 10_000;
+
+// taskset execs the command, so the child's pid is the proxy's own
+const pidOf = (child: Child): { pid?: number } =>
+  child.proc.pid === undefined ? {} : { pid: child.proc.pid };
 
 /** Row (b): bench/reference-proxy.ts pinned to the proxy cpu. */
 export async function startReference(ctx: RowContext): Promise<Target | Skipped> {
@@ -20,7 +24,7 @@ export async function startReference(ctx: RowContext): Promise<Target | Skipped>
     await stopChild(child);
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}`, headers: {}, stop: () => stopChild(child) };
+  return { url: `http://127.0.0.1:${port}`, headers: {}, ...pidOf(child), stop: () => stopChild(child) };
 }
 
 /**
@@ -82,6 +86,12 @@ export function rampartRow(
       const state = exited ? 'exited before listening' : `did not listen within ${READY_MS / 1000} s`;
       return { skip: `the gateway ${state}${firstError(output)}` };
     }
-    return { url: `http://127.0.0.1:${port}`, headers, note: configRel, stop: () => stopChild(child) };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      headers,
+      note: configRel,
+      ...pidOf(child),
+      stop: () => stopChild(child),
+    };
   };
 }

@@ -21,6 +21,8 @@ export interface Target {
   readonly headers: Readonly<Record<string, string>>;
   /** A short note for the table, e.g. the nginx version. */
   readonly note?: string;
+  /** The process serving the row, when the runner started one (bench/cpu-cost.ts reads its CPU time). */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 

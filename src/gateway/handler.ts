@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { problemBody, REFUSALS, type Refusal, refuse } from '../errors.ts';
 import type { Logger } from '../platform/logger.ts';
-import { createRequestRecorder, type GatewayMetrics } from '../platform/metrics.ts';
+import { createRequestRecorder, type GatewayMetrics, type RequestRecorder } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
-import { forwardedHeader, resolveClient } from './forwarded.ts';
+import { type ClientInfo, forwardedHeader, resolveClient } from './forwarded.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
 import {
   type HeldBody,
@@ -103,563 +102,766 @@ class BodyTooLargeError extends Error {
   readonly code = 'RAMPART_BODY_TOO_LARGE';
 }
 
+/** Why the gateway stopped an upstream exchange: its client went away. */
+class ClientGoneError extends Error {
+  readonly code = 'RAMPART_CLIENT_GONE';
+}
+
+/** What every request of one listener shares: fixed at start, or cached across requests. */
+interface Shared {
+  readonly state: GatewayState;
+  readonly listener: ListenerInfo;
+  readonly logger: Logger;
+  readonly recorder: RequestRecorder;
+  readonly accessLog: boolean;
+  readonly onRecord: ((record: AccessRecord) => void) | undefined;
+  /** The gateway's own response headers (after x-request-id), name and value in turn. */
+  readonly security: readonly string[];
+  /** The set `skip` was built from; rebuilt when a reload swaps state.removeResponseHeaders. */
+  skipFor: ReadonlySet<string> | undefined;
+  /** Upstream response headers never passed on: hop-by-hop, configured removals, the gateway's own. */
+  skip: ReadonlySet<string>;
+  /** The last Forwarded value built, for the client facts it was built from (one client, many requests). */
+  forwarded: { ip: string; proto: string; host: string; value: string } | undefined;
+}
+
+// The exchange of a response, found from the response in its event listeners: one shared listener
+// function for every request instead of a closure each.
+const EXCHANGE = Symbol('rampart.exchange');
+type TaggedResponse = ServerResponse & { [EXCHANGE]?: Exchange };
+
+function onResponseClose(this: ServerResponse): void {
+  (this as TaggedResponse)[EXCHANGE]?.closed();
+}
+
+function onResponseDrain(this: ServerResponse): void {
+  (this as TaggedResponse)[EXCHANGE]?.drained();
+}
+
 /** Build the request handler for one listener. It reads `state` per request, so reloads take effect at once. */
 export function createHandler(state: GatewayState, listener: ListenerInfo, deps: HandlerDeps) {
   const { logger, metrics } = deps;
-  const recorder = createRequestRecorder(metrics);
-  const accessLog = state.plan.config.log.access;
+  const security = [
+    'x-content-type-options',
+    'nosniff',
+    'x-frame-options',
+    'DENY',
+    'content-security-policy',
+    "default-src 'none'; frame-ancestors 'none'",
+    'referrer-policy',
+    'no-referrer',
+  ];
+  if (listener.hsts !== undefined) security.push('strict-transport-security', listener.hsts);
+  const shared: Shared = {
+    state,
+    listener,
+    logger,
+    recorder: createRequestRecorder(metrics),
+    accessLog: state.plan.config.log.access,
+    onRecord: deps.onRecord,
+    security,
+    skipFor: undefined,
+    skip: HOP_BY_HOP,
+    forwarded: undefined,
+  };
+  // the gauge reads the count when scraped: nothing to update per request
+  metrics.inFlightSources.add(state);
 
   return function handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    const start = performance.now();
-    const plan = state.plan;
+    const exchange = new Exchange(shared, req, res);
+    (res as TaggedResponse)[EXCHANGE] = exchange;
+    res.on('close', onResponseClose);
+    exchange.run();
+  };
+}
+
+/**
+ * One request from arrival to the end of its response: its facts, the decisions about it, and the
+ * undici handler of its upstream call. One object per request, with methods instead of closures.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #sh: Shared;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse;
+  readonly #start: number;
+  readonly #plan: Plan;
+  readonly #requestId: string;
+  readonly #client: ClientInfo;
+  readonly #method: string;
+
+  #route: CompiledRoute | undefined = undefined;
+  #path = '';
+  #status = 0;
+  #decision: AccessRecord['decision'] = 'allow';
+  #code: string | undefined = undefined;
+  #evidence: string | undefined = undefined;
+  #policy: string | undefined = undefined;
+  #upstreamMs: number | undefined = undefined;
+  #monitored: MonitoredRefusal[] | undefined = undefined;
+  #extra: [string, string][] = [];
+  #ctx: RequestContext | undefined = undefined;
+  /** The client went away before its response was complete. */
+  #aborted = false;
+
+  // what the proxy step needs once the phases are done
+  #forwardPath = '';
+  #chunked = false;
+  #declaredLength = -1;
+
+  // the upstream exchange
+  #upstream: Upstream | undefined = undefined;
+  #upstreamStart = 0;
+  #controller: Dispatcher.DispatchController | null = null;
+  #answered = false;
+  #held: HeldResponse | undefined = undefined;
+  #drainListening = false;
+
+  constructor(sh: Shared, req: IncomingMessage, res: ServerResponse) {
+    this.#sh = sh;
+    this.#req = req;
+    this.#res = res;
+    this.#start = performance.now();
+    const plan = sh.state.plan;
+    this.#plan = plan;
     const incomingId = req.headers['x-request-id'];
-    const requestId =
+    this.#requestId =
       typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
-    const client = resolveClient(req, listener.secure, plan.trustedProxies, plan.hasTrustedProxies);
-    const method = req.method ?? 'GET';
-    state.inFlight++;
-    metrics.inFlight.inc();
+    this.#client = resolveClient(req, sh.listener.secure, plan.trustedProxies, plan.hasTrustedProxies);
+    this.#method = req.method ?? 'GET';
+    sh.state.inFlight++;
+  }
 
-    let route: CompiledRoute | undefined;
-    let path = '';
-    let status = 0;
-    let decision: AccessRecord['decision'] = 'allow';
-    let code: string | undefined;
-    let evidence: string | undefined;
-    let policy: string | undefined;
-    let upstreamMs: number | undefined;
-    let monitored: MonitoredRefusal[] | undefined;
-    let extra: [string, string][] = [];
-    let ctxRef: RequestContext | undefined;
-    // undici accepts an EventEmitter as its abort signal: cheaper than an AbortController per request
-    const abort = new EventEmitter();
-    let aborted = false;
-
-    res.once('close', () => {
-      state.inFlight--;
-      metrics.inFlight.dec();
-      if (!res.writableFinished) {
-        aborted = true;
-        abort.emit('abort');
-        if (decision === 'allow') decision = 'aborted';
+  /** The response is closed, finished or not: count, hooks, metrics, access record. */
+  closed(): void {
+    const sh = this.#sh;
+    const res = this.#res;
+    sh.state.inFlight--;
+    if (!res.writableFinished) {
+      this.#aborted = true;
+      this.#controller?.abort(new ClientGoneError('the client closed the connection'));
+      if (this.#decision === 'allow') this.#decision = 'aborted';
+    }
+    const latencyMs = performance.now() - this.#start;
+    const finalStatus = this.#status || res.statusCode;
+    const ctx = this.#ctx;
+    if (ctx?.onResponse !== undefined) {
+      try {
+        ctx.onResponse(finalStatus);
+      } catch (err) {
+        sh.logger.error({ err, requestId: this.#requestId, msg: 'response hook failed' });
       }
-      const latencyMs = performance.now() - start;
-      const finalStatus = status || res.statusCode;
-      if (ctxRef?.onResponse !== undefined) {
-        try {
-          ctxRef.onResponse(finalStatus);
-        } catch (err) {
-          logger.error({ err, requestId, msg: 'response hook failed' });
-        }
-      }
-      const apiName = route?.api.name;
-      const routeId = route?.id;
-      recorder.request(apiName ?? '', routeId ?? '(none)', finalStatus, decision, latencyMs / 1000);
-      const record: AccessRecord = {
-        requestId,
-        method,
-        path,
-        api: apiName,
-        route: routeId,
-        status: finalStatus,
-        decision,
-        code,
-        evidence,
-        policy,
-        clientIp: client.ip,
-        latencyMs: Math.round(latencyMs * 1000) / 1000,
-        upstreamMs: upstreamMs === undefined ? undefined : Math.round(upstreamMs * 1000) / 1000,
-        monitored,
-        consumer: (ctxRef?.facts.identity as { consumer?: string } | undefined)?.consumer,
-        keyId: (ctxRef?.facts.identity as { keyId?: string } | undefined)?.keyId,
-        loginUser: ctxRef?.facts.loginUser as string | undefined,
-      };
-      if (accessLog) logger.info({ msg: 'request', ...record });
-      deps.onRecord?.(record);
-    });
-
-    const baseHeaders = (): Record<string, string | string[]> => {
-      const h: Record<string, string | string[]> = Object.create(null);
-      h['x-request-id'] = requestId;
-      h['x-content-type-options'] = 'nosniff';
-      h['x-frame-options'] = 'DENY';
-      h['content-security-policy'] = "default-src 'none'; frame-ancestors 'none'";
-      h['referrer-policy'] = 'no-referrer';
-      if (listener.hsts !== undefined) h['strict-transport-security'] = listener.hsts;
-      if (state.draining) h.connection = 'close';
-      for (const [k, v] of extra) h[k] = v;
-      return h;
+    }
+    const route = this.#route;
+    sh.recorder.request(route, finalStatus, this.#decision, latencyMs / 1000);
+    if (!sh.accessLog && sh.onRecord === undefined) return;
+    const upstreamMs = this.#upstreamMs;
+    const identity = ctx?.facts.identity as { consumer?: string; keyId?: string } | undefined;
+    const record: AccessRecord = {
+      requestId: this.#requestId,
+      method: this.#method,
+      path: this.#path,
+      api: route?.api.name,
+      route: route?.id,
+      status: finalStatus,
+      decision: this.#decision,
+      code: this.#code,
+      evidence: this.#evidence,
+      policy: this.#policy,
+      clientIp: this.#client.ip,
+      latencyMs: Math.round(latencyMs * 1000) / 1000,
+      upstreamMs: upstreamMs === undefined ? undefined : Math.round(upstreamMs * 1000) / 1000,
+      monitored: this.#monitored,
+      consumer: identity?.consumer,
+      keyId: identity?.keyId,
+      loginUser: ctx?.facts.loginUser as string | undefined,
     };
+    if (sh.accessLog) sh.logger.info({ msg: 'request', ...record });
+    sh.onRecord?.(record);
+  }
 
-    const sendRefusal = (refusal: Refusal, closeConnection = false): void => {
-      const info = REFUSALS[refusal.code];
-      status = info.status;
-      code = refusal.code;
-      evidence = refusal.evidence;
-      if (decision === 'allow' || decision === 'monitor') decision = info.status >= 500 ? 'error' : 'refuse';
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const body = problemBody(refusal, requestId);
-      const h = baseHeaders();
-      h['content-type'] = 'application/problem+json';
-      h['cache-control'] = 'no-store';
-      h['content-length'] = String(Buffer.byteLength(body));
-      if (closeConnection) h.connection = 'close';
-      if (refusal.headers !== undefined)
-        for (const [k, v] of Object.entries(refusal.headers)) h[k.toLowerCase()] = v;
-      res.writeHead(info.status, h);
-      res.end(body);
-    };
+  /** The client's socket can take more: let the upstream body flow again. */
+  drained(): void {
+    this.#controller?.resume();
+  }
 
+  run(): void {
     try {
-      // Framing: one pass over the raw headers, before anything reads the body.
-      const raw = req.rawHeaders;
-      if (raw.length / 2 > plan.config.limits.maxHeaders)
-        return sendRefusal(refuse('request.headers.too_many'), true);
-      let contentLengths = 0;
-      let transferEncoding: string | undefined;
-      for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i]!;
-        if (name.length === 14 && name.toLowerCase() === 'content-length') contentLengths++;
-        else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-          transferEncoding =
-            transferEncoding === undefined ? raw[i + 1]! : `${transferEncoding},${raw[i + 1]}`;
-        }
-      }
-      if (contentLengths > 1)
-        return sendRefusal(refuse('request.smuggling', 'duplicate Content-Length'), true);
-      if (transferEncoding !== undefined) {
-        if (contentLengths > 0) {
-          return sendRefusal(refuse('request.smuggling', 'both Content-Length and Transfer-Encoding'), true);
-        }
-        if (transferEncoding.trim().toLowerCase() !== 'chunked') {
-          return sendRefusal(refuse('request.smuggling', 'unsupported Transfer-Encoding'), true);
-        }
-      }
+      this.#handle();
+    } catch (err) {
+      this.#internalError(err);
+    }
+  }
 
-      const target = normalizeTarget(req.url ?? '/', state.pathOptions);
-      if (!target.ok) return sendRefusal(refuse(target.code, target.detail), true);
-      path = target.path;
-      if (target.redirect) {
-        status = 308;
-        const h = baseHeaders();
-        h.location = target.query === '' ? target.path : `${target.path}?${target.query}`;
-        h['content-length'] = '0';
-        res.writeHead(308, h);
-        res.end();
-        return;
+  #handle(): void {
+    const req = this.#req;
+    const plan = this.#plan;
+    const sh = this.#sh;
+    // Framing: one pass over the raw headers, before anything reads the body.
+    const raw = req.rawHeaders;
+    if (raw.length / 2 > plan.config.limits.maxHeaders)
+      return this.#sendRefusal(refuse('request.headers.too_many'), true);
+    let contentLengths = 0;
+    let transferEncoding: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 14 && name.toLowerCase() === 'content-length') contentLengths++;
+      else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+        transferEncoding = transferEncoding === undefined ? raw[i + 1]! : `${transferEncoding},${raw[i + 1]}`;
       }
-
-      const match = plan.router.match(method, target.path);
-      const origin = req.headers.origin;
-      const preflightMethod = req.headers['access-control-request-method'];
-      if (method === 'OPTIONS' && origin !== undefined && typeof preflightMethod === 'string') {
-        return preflight(origin, preflightMethod, target.path);
-      }
-      if (match.kind === 'none') return sendRefusal(refuse('route.undeclared', 'no such operation'));
-      if (match.kind === 'method') {
-        return sendRefusal(
-          refuse('route.method_not_allowed', `${method} is not declared for this path`, {
-            allow: match.allow.join(', '),
-          }),
+    }
+    if (contentLengths > 1)
+      return this.#sendRefusal(refuse('request.smuggling', 'duplicate Content-Length'), true);
+    if (transferEncoding !== undefined) {
+      if (contentLengths > 0) {
+        return this.#sendRefusal(
+          refuse('request.smuggling', 'both Content-Length and Transfer-Encoding'),
+          true,
         );
       }
-      route = match.route;
-      const cors = route.api.cors;
-      if (cors !== undefined) extra = corsResponseHeaders(cors, origin);
-      if (route.authenticated) extra.push(['cache-control', 'no-store']);
-
-      // Bodies: refuse a declared length over the cap now; count a chunked one while streaming.
-      const declared = req.headers['content-length'];
-      const declaredLength = declared === undefined ? -1 : Number(declared);
-      if (declaredLength > route.maxBodyBytes) {
-        return sendRefusal(refuse('request.body.too_large'), true);
+      if (transferEncoding.trim().toLowerCase() !== 'chunked') {
+        return this.#sendRefusal(refuse('request.smuggling', 'unsupported Transfer-Encoding'), true);
       }
-
-      const facts: Record<string, unknown> = Object.create(null);
-      const ctx: RequestContext = {
-        req,
-        requestId,
-        path: target.path,
-        query: target.query,
-        params: match.params,
-        clientIp: client.ip,
-        secure: listener.secure,
-        facts,
-        responseHeaders: extra,
-        upstreamHeaders: [],
-      };
-      ctxRef = ctx;
-      const forwardPath = plan.config.paths.caseSensitive ? target.path : canonicalCase(route, target.path);
-      if (route.phases !== null) {
-        monitored = [];
-        const afterPhases = ({ verdict, policy: p }: PhaseResult): void => {
-          if (monitored !== undefined && monitored.length > 0) {
-            decision = 'monitor';
-            policy = monitored[0]!.policy;
-            code = monitored[0]!.refusal.code;
-          } else monitored = undefined;
-          if (verdict.kind === 'refuse') {
-            policy = p;
-            return sendRefusal(verdict.refusal);
-          }
-          if (verdict.kind === 'respond') {
-            policy = p;
-            status = verdict.status;
-            const h = { ...baseHeaders(), ...verdict.headers };
-            res.writeHead(verdict.status, h);
-            res.end(verdict.body);
-            return;
-          }
-          proxy(
-            route!,
-            forwardPath,
-            // a policy may remove credentials from the query (authn: API keys read from it)
-            typeof ctx.facts.forwardQuery === 'string' ? ctx.facts.forwardQuery : target.query,
-            transferEncoding !== undefined,
-            declaredLength,
-            ctx.upstreamHeaders,
-          );
-        };
-        const result = runPhases(route.phases, ctx, monitored);
-        if (result instanceof Promise) result.then(afterPhases, (err: unknown) => internalError(err));
-        else afterPhases(result);
-        return;
-      }
-      proxy(
-        route,
-        forwardPath,
-        target.query,
-        transferEncoding !== undefined,
-        declaredLength,
-        ctx.upstreamHeaders,
-      );
-    } catch (err) {
-      internalError(err);
     }
 
-    function internalError(err: unknown): void {
-      logger.error({ err, requestId, msg: 'internal error' });
-      decision = 'error';
-      sendRefusal(refuse('internal.error'));
-    }
-
-    function preflight(origin: string, requested: string, canonicalPath: string): void {
-      const m = plan.router.match(requested.toUpperCase(), canonicalPath);
-      const api = m.kind === 'found' ? m.route.api : undefined;
-      if (m.kind === 'found') route = m.route;
-      if (api?.cors === undefined || !originAllowed(api.cors, origin)) {
-        return sendRefusal(refuse('cors.denied', 'origin or method not allowed'));
-      }
-      const allow = declaredMethods(canonicalPath);
-      status = 204;
-      const h = baseHeaders();
-      for (const [k, v] of corsPreflightHeaders(api.cors, origin, allow)) h[k] = v;
+    const target = normalizeTarget(req.url ?? '/', sh.state.pathOptions);
+    if (!target.ok) return this.#sendRefusal(refuse(target.code, target.detail), true);
+    this.#path = target.path;
+    if (target.redirect) {
+      this.#status = 308;
+      const h = this.#baseHeaders();
+      h.location = target.query === '' ? target.path : `${target.path}?${target.query}`;
       h['content-length'] = '0';
-      res.writeHead(204, h);
-      res.end();
+      this.#res.writeHead(308, h);
+      this.#res.end();
+      return;
     }
 
-    function declaredMethods(canonicalPath: string): string[] {
-      const m = plan.router.match('\u0000', canonicalPath);
-      return m.kind === 'method' ? [...m.allow] : [];
+    const method = this.#method;
+    const match = plan.router.match(method, target.path);
+    const origin = req.headers.origin;
+    const preflightMethod = req.headers['access-control-request-method'];
+    if (method === 'OPTIONS' && origin !== undefined && typeof preflightMethod === 'string') {
+      return this.#preflight(origin, preflightMethod, target.path);
     }
-
-    function proxy(
-      r: CompiledRoute,
-      forwardPath: string,
-      query: string,
-      chunked: boolean,
-      declaredLength: number,
-      added: readonly [string, string][],
-    ): void {
-      const upstream = state.upstreams.get(r.api.upstream)!;
-      const headers: string[] = [];
-      const raw = req.rawHeaders;
-      const connectionTokens = connectionListed(req.headers.connection);
-      // a policy that read (and maybe rewrote) the body forwards those bytes with their own length
-      const buffered = ctxRef?.body;
-      for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i]!;
-        const lower = name.toLowerCase();
-        if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
-        if (buffered !== undefined && lower === 'content-length') continue;
-        // x-rampart-* carry facts the gateway established (identity, scopes): no client may send them
-        if (lower.startsWith('x-rampart-')) continue;
-        if (connectionTokens?.has(lower)) continue;
-        headers.push(name, raw[i + 1]!);
-      }
-      headers.push('x-forwarded-for', client.forwardedFor, 'x-forwarded-proto', client.proto);
-      if (client.host !== '') headers.push('x-forwarded-host', client.host);
-      headers.push('forwarded', forwardedHeader(client), 'x-request-id', requestId);
-      for (const [k, v] of added) headers.push(k, v);
-      if (buffered !== undefined) headers.push('content-length', String(buffered.byteLength));
-
-      let body: Readable | Buffer | null = null;
-      if (buffered !== undefined) body = buffered;
-      else if (chunked) body = Readable.from(countBytes(req, r.maxBodyBytes), { objectMode: false });
-      else if (declaredLength > 0) body = req;
-
-      const upstreamStart = performance.now();
-      let answered = false;
-      let held: HeldResponse | undefined;
-      upstream.pool.stream(
-        {
-          path: query === '' ? forwardPath : `${forwardPath}?${query}`,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body,
-          headersTimeout: r.timeoutMs,
-          bodyTimeout: upstream.bodyTimeoutMs,
-          signal: abort,
-        },
-        ({ statusCode, headers: upstreamHeaders }) => {
-          answered = true;
-          upstreamMs = performance.now() - upstreamStart;
-          recorder.upstream(upstream.name, upstreamMs / 1000);
-          const filters = ctxRef?.responseFilters;
-          const h = responseHeaders(statusCode, upstreamHeaders);
-          if (filters !== undefined) {
-            held = holdResponse(statusCode, h, filters);
-            if (held !== undefined) return held.sink;
-          }
-          // the body streams straight into the client's response: no intermediate stream
-          res.writeHead(statusCode, h);
-          return res;
-        },
-        (err) => {
-          if (held?.state === 'done') return;
-          if (err === null) {
-            if (held === undefined) return;
-            if (held.state === 'stream') res.end();
-            else {
-              try {
-                releaseHeld(held);
-              } catch (e) {
-                internalError(e);
-              }
-            }
-            return;
-          }
-          if (!answered) {
-            upstreamMs = performance.now() - upstreamStart;
-            recorder.upstream(upstream.name, upstreamMs / 1000);
-          }
-          upstreamError(err);
-        },
+    if (match.kind === 'none') return this.#sendRefusal(refuse('route.undeclared', 'no such operation'));
+    if (match.kind === 'method') {
+      return this.#sendRefusal(
+        refuse('route.method_not_allowed', `${method} is not declared for this path`, {
+          allow: match.allow.join(', '),
+        }),
       );
     }
+    const route = match.route;
+    this.#route = route;
+    const cors = route.api.cors;
+    if (cors !== undefined) this.#extra = corsResponseHeaders(cors, origin);
+    if (route.authenticated) this.#extra.push(['cache-control', 'no-store']);
 
-    function responseHeaders(
-      statusCode: number,
-      upstreamHeaders: Record<string, string | string[] | undefined>,
-    ): Record<string, string | string[]> {
-      status = statusCode;
-      const h = baseHeaders();
-      const upstreamConnection = connectionListed(upstreamHeaders.connection);
-      for (const k in upstreamHeaders) {
-        const v = upstreamHeaders[k];
-        if (v === undefined || HOP_BY_HOP.has(k) || state.removeResponseHeaders.has(k)) continue;
-        if (upstreamConnection?.has(k)) continue;
-        // the gateway's own security headers win over the upstream's
-        if (k in h && k !== 'vary') continue;
-        h[k] = v;
-      }
-      return h;
+    // Bodies: refuse a declared length over the cap now; count a chunked one while streaming.
+    const declared = req.headers['content-length'];
+    const declaredLength = declared === undefined ? -1 : Number(declared);
+    if (declaredLength > route.maxBodyBytes) {
+      return this.#sendRefusal(refuse('request.body.too_large'), true);
     }
+    this.#declaredLength = declaredLength;
+    this.#chunked = transferEncoding !== undefined;
 
-    /**
-     * Show the response head to the filters (they may rewrite headers) and, when one wants the body,
-     * hold it up to the largest cap a filter asked for. Undefined: the body streams as it is.
-     */
-    function holdResponse(
-      statusCode: number,
-      headers: Record<string, string | string[]>,
-      filters: readonly ResponseFilter[],
-    ): HeldResponse | undefined {
-      const head: ResponseHead = { status: statusCode, headers, requestId, method, record: recordEvent };
-      const holds: ResponseBodyHold[] = [];
-      let max = 0;
-      for (const f of filters) {
-        const hold = f.head(head);
-        if (hold === null) continue;
-        holds.push(hold);
-        if (hold.maxBytes > max) max = hold.maxBytes;
-      }
-      if (holds.length === 0) return undefined;
-      const h: HeldResponse = {
-        head,
-        holds,
-        max,
-        chunks: [],
-        size: 0,
-        state: 'hold',
-        sink: undefined as never,
-      };
-      const forward = (chunk: Buffer, cb: () => void): void => {
-        if (res.write(chunk)) cb();
-        else res.once('drain', cb);
-      };
-      h.sink = new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          if (h.state === 'done') return cb();
-          if (h.state === 'stream') return forward(chunk, () => cb());
-          h.size += chunk.byteLength;
-          if (h.size <= h.max) {
-            h.chunks.push(chunk);
-            return cb();
-          }
-          // past every cap: the first filter that refuses an unseen body wins; else it streams on
-          const refusal = h.holds.find((x) => x.overflow !== null)?.overflow;
-          if (refusal != null) {
-            h.state = 'done';
-            h.chunks = [];
-            sendRefusal(refusal);
-            cb();
-            // the rest of the body is not wanted: stop reading it
-            abort.emit('abort');
-            return;
-          }
-          recordEvent({ policy: 'response', event: 'over-cap-passed', detail: { maxBytes: h.max } });
-          h.state = 'stream';
-          res.writeHead(statusCode, headers);
-          for (const c of h.chunks) res.write(c);
-          h.chunks = [];
-          forward(chunk, () => cb());
-        },
-      });
-      return h;
-    }
+    const ctx: RequestContext = {
+      req,
+      requestId: this.#requestId,
+      path: target.path,
+      query: target.query,
+      params: match.params,
+      clientIp: this.#client.ip,
+      secure: sh.listener.secure,
+      facts: Object.create(null) as Record<string, unknown>,
+      responseHeaders: this.#extra,
+      upstreamHeaders: [],
+    };
+    this.#ctx = ctx;
+    this.#forwardPath = plan.config.paths.caseSensitive ? target.path : canonicalCase(route, target.path);
+    if (route.phases === null) return this.#proxy(target.query);
+    const monitored: MonitoredRefusal[] = [];
+    this.#monitored = monitored;
+    const result = runPhases(route.phases, ctx, monitored);
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.#afterPhases(r),
+        (err: unknown) => this.#internalError(err),
+      );
+    } else this.#afterPhases(result);
+  }
 
-    /** Run the filters in order on a whole held body; send it (maybe replaced) or the first refusal. */
-    function releaseHeld(h: HeldResponse): void {
-      const headers = h.head.headers;
-      const bytes = h.chunks.length === 1 ? h.chunks[0]! : Buffer.concat(h.chunks, h.size);
-      const mediaType = String(headers['content-type'] ?? '')
-        .split(';', 1)[0]!
-        .trim()
-        .toLowerCase();
-      const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
-      let parsed: { value: unknown } | undefined | null = null;
-      let changed = false;
-      let reserialize = false;
-      let current = bytes;
-      const body: HeldBody = {
-        mediaType,
-        encoded,
-        get bytes() {
-          return current;
-        },
-        json() {
-          if (parsed !== null) return parsed;
-          parsed = undefined;
-          if (isJsonMediaType(mediaType) && !encoded) {
-            try {
-              parsed = { value: JSON.parse(current.toString('utf8')) };
-            } catch {
-              // not JSON after all: filters see undefined
-            }
-          }
-          return parsed;
-        },
-      };
-      for (const hold of h.holds) {
-        if (h.size > hold.maxBytes) {
-          if (hold.overflow !== null) return sendRefusal(hold.overflow);
-          continue;
-        }
-        const out: ResponseOutcome = hold.body(h.head, body);
-        if (out.kind === 'pass') continue;
-        if (out.kind === 'refuse') return sendRefusal(out.refusal);
-        if (out.kind === 'replace') {
-          status = out.status;
-          const rh = baseHeaders();
-          for (const [k, v] of Object.entries(out.headers)) rh[k.toLowerCase()] = v;
-          rh['content-length'] = String(Buffer.byteLength(out.body));
-          res.writeHead(out.status, rh);
-          res.end(out.body);
-          return;
-        }
-        if (out.kind === 'body') {
-          current = out.body;
-          parsed = null;
-          changed = true;
-          reserialize = false;
-          continue;
-        }
-        parsed = { value: out.value };
-        changed = true;
-        reserialize = true;
+  #afterPhases({ verdict, policy: p }: PhaseResult): void {
+    try {
+      const monitored = this.#monitored;
+      if (monitored !== undefined && monitored.length > 0) {
+        this.#decision = 'monitor';
+        this.#policy = monitored[0]!.policy;
+        this.#code = monitored[0]!.refusal.code;
+      } else this.#monitored = undefined;
+      if (verdict.kind === 'refuse') {
+        this.#policy = p;
+        return this.#sendRefusal(verdict.refusal);
       }
-      let out = current;
-      if (changed) {
-        if (reserialize) {
-          out = Buffer.from(JSON.stringify((parsed as { value: unknown } | null)?.value) ?? 'null', 'utf8');
-        }
-        // validators of the upstream's bytes no longer describe what is sent
-        delete headers.etag;
-        delete headers['content-md5'];
-        delete headers.digest;
-        delete headers['repr-digest'];
-        delete headers['content-digest'];
-      }
-      headers['content-length'] = String(out.byteLength);
-      res.writeHead(h.head.status, headers);
-      res.end(out);
-    }
-
-    /** A response filter's decision the client does not see: logged, and counted as monitored when it is a refusal. */
-    function recordEvent(e: ResponseEvent): void {
-      logger.warn({
-        msg: 'response filter',
-        requestId,
-        route: route?.label,
-        policy: e.policy,
-        event: e.event,
-        ...(e.monitored === undefined ? {} : { code: e.monitored.code, evidence: e.monitored.evidence }),
-        ...e.detail,
-      });
-      if (e.monitored !== undefined) {
-        if (monitored === undefined) monitored = [];
-        monitored.push({ policy: e.policy, refusal: e.monitored });
-        if (decision === 'allow') {
-          decision = 'monitor';
-          policy = e.policy;
-          code = e.monitored.code;
-        }
-      }
-    }
-
-    function upstreamError(err: unknown): void {
-      const errCode = (err as { code?: string }).code;
-      if (aborted || res.destroyed) {
-        decision = 'aborted';
+      if (verdict.kind === 'respond') {
+        this.#policy = p;
+        this.#status = verdict.status;
+        const h = { ...this.#baseHeaders(), ...verdict.headers };
+        this.#res.writeHead(verdict.status, h);
+        this.#res.end(verdict.body);
         return;
       }
-      logger.warn({ requestId, upstreamError: errCode ?? String(err), msg: 'upstream request failed' });
-      switch (errCode) {
-        case 'RAMPART_BODY_TOO_LARGE':
-          return sendRefusal(refuse('request.body.too_large'), true);
-        case 'UND_ERR_CONNECT_TIMEOUT':
-        case 'UND_ERR_HEADERS_TIMEOUT':
-        case 'UND_ERR_BODY_TIMEOUT':
-          return sendRefusal(refuse('upstream.timeout'));
-        case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
-          return sendRefusal(refuse('request.malformed', 'body shorter or longer than Content-Length'), true);
-        case 'ECONNREFUSED':
-        case 'ECONNRESET':
-        case 'ENOTFOUND':
-        case 'EHOSTUNREACH':
-        case 'UND_ERR_SOCKET':
-        case 'UND_ERR_CLOSED':
-          return sendRefusal(refuse('upstream.unavailable'));
-        default:
-          return sendRefusal(refuse('upstream.error'));
+      // a policy may remove credentials from the query (authn: API keys read from it)
+      const ctx = this.#ctx!;
+      this.#proxy(typeof ctx.facts.forwardQuery === 'string' ? ctx.facts.forwardQuery : ctx.query);
+    } catch (err) {
+      this.#internalError(err);
+    }
+  }
+
+  /** The gateway's own headers on every answer, as a prototype-less record. */
+  #baseHeaders(): Record<string, string | string[]> {
+    const h: Record<string, string | string[]> = Object.create(null);
+    h['x-request-id'] = this.#requestId;
+    const security = this.#sh.security;
+    for (let i = 0; i < security.length; i += 2) h[security[i]!] = security[i + 1]!;
+    if (this.#sh.state.draining) h.connection = 'close';
+    for (const [k, v] of this.#extra) h[k] = v;
+    return h;
+  }
+
+  #sendRefusal(refusal: Refusal, closeConnection = false): void {
+    const info = REFUSALS[refusal.code];
+    this.#status = info.status;
+    this.#code = refusal.code;
+    this.#evidence = refusal.evidence;
+    if (this.#decision === 'allow' || this.#decision === 'monitor')
+      this.#decision = info.status >= 500 ? 'error' : 'refuse';
+    const res = this.#res;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = problemBody(refusal, this.#requestId);
+    const h = this.#baseHeaders();
+    h['content-type'] = 'application/problem+json';
+    h['cache-control'] = 'no-store';
+    h['content-length'] = String(Buffer.byteLength(body));
+    if (closeConnection) h.connection = 'close';
+    if (refusal.headers !== undefined)
+      for (const [k, v] of Object.entries(refusal.headers)) h[k.toLowerCase()] = v;
+    res.writeHead(info.status, h);
+    res.end(body);
+  }
+
+  #internalError(err: unknown): void {
+    this.#sh.logger.error({ err, requestId: this.#requestId, msg: 'internal error' });
+    this.#decision = 'error';
+    this.#sendRefusal(refuse('internal.error'));
+  }
+
+  #preflight(origin: string, requested: string, canonicalPath: string): void {
+    const router = this.#plan.router;
+    const m = router.match(requested.toUpperCase(), canonicalPath);
+    const api = m.kind === 'found' ? m.route.api : undefined;
+    if (m.kind === 'found') this.#route = m.route;
+    if (api?.cors === undefined || !originAllowed(api.cors, origin)) {
+      return this.#sendRefusal(refuse('cors.denied', 'origin or method not allowed'));
+    }
+    const declared = router.match('\u0000', canonicalPath);
+    const allow = declared.kind === 'method' ? [...declared.allow] : [];
+    this.#status = 204;
+    const h = this.#baseHeaders();
+    for (const [k, v] of corsPreflightHeaders(api.cors, origin, allow)) h[k] = v;
+    h['content-length'] = '0';
+    this.#res.writeHead(204, h);
+    this.#res.end();
+  }
+
+  /** Forward the request upstream; this object is undici's handler of the exchange. */
+  #proxy(query: string): void {
+    // the client left while the policies ran: nobody is waiting for the answer
+    if (this.#aborted) return;
+    const sh = this.#sh;
+    const r = this.#route!;
+    const req = this.#req;
+    const ctx = this.#ctx!;
+    const upstream = sh.state.upstreams.get(r.api.upstream)!;
+    this.#upstream = upstream;
+    const headers: string[] = [];
+    const raw = req.rawHeaders;
+    const connectionTokens = connectionListed(req.headers.connection);
+    // a policy that read (and maybe rewrote) the body forwards those bytes with their own length
+    const buffered = ctx.body;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      const lower = name.toLowerCase();
+      if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
+      if (buffered !== undefined && lower === 'content-length') continue;
+      // x-rampart-* carry facts the gateway established (identity, scopes): no client may send them
+      if (lower.startsWith('x-rampart-')) continue;
+      if (connectionTokens?.has(lower)) continue;
+      headers.push(name, raw[i + 1]!);
+    }
+    const client = this.#client;
+    headers.push('x-forwarded-for', client.forwardedFor, 'x-forwarded-proto', client.proto);
+    if (client.host !== '') headers.push('x-forwarded-host', client.host);
+    headers.push('forwarded', this.#forwarded(client), 'x-request-id', this.#requestId);
+    for (const [k, v] of ctx.upstreamHeaders) headers.push(k, v);
+    if (buffered !== undefined) headers.push('content-length', String(buffered.byteLength));
+
+    let body: Readable | Buffer | null = null;
+    if (buffered !== undefined) body = buffered;
+    else if (this.#chunked) body = Readable.from(countBytes(req, r.maxBodyBytes), { objectMode: false });
+    else if (this.#declaredLength > 0) body = req;
+
+    this.#upstreamStart = performance.now();
+    upstream.pool.dispatch(
+      {
+        path: query === '' ? this.#forwardPath : `${this.#forwardPath}?${query}`,
+        method: this.#method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        headersTimeout: r.timeoutMs,
+        bodyTimeout: upstream.bodyTimeoutMs,
+      },
+      this,
+    );
+  }
+
+  #forwarded(client: ClientInfo): string {
+    const last = this.#sh.forwarded;
+    if (
+      last !== undefined &&
+      last.ip === client.ip &&
+      last.proto === client.proto &&
+      last.host === client.host
+    )
+      return last.value;
+    const value = forwardedHeader(client);
+    this.#sh.forwarded = { ip: client.ip, proto: client.proto, host: client.host, value };
+    return value;
+  }
+
+  // undici's dispatch handler ------------------------------------------------------------------
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#aborted) controller.abort(new ClientGoneError('the client closed the connection'));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    upstreamHeaders: Record<string, string | string[] | undefined>,
+  ): void {
+    // interim 1xx answers are the upstream's business: the client gets the final one
+    if (statusCode < 200) return;
+    this.#answered = true;
+    const upstream = this.#upstream!;
+    this.#upstreamMs = performance.now() - this.#upstreamStart;
+    this.#sh.recorder.upstream(upstream.name, this.#upstreamMs / 1000);
+    const res = this.#res;
+    this.#status = statusCode;
+    const filters = this.#ctx?.responseFilters;
+    if (filters !== undefined) {
+      const h = this.#responseHeaderRecord(upstreamHeaders);
+      this.#held = this.#holdResponse(statusCode, h, filters);
+      if (this.#held !== undefined) return;
+      res.writeHead(statusCode, h);
+    } else {
+      // the body streams straight into the client's response: no intermediate stream
+      res.writeHead(statusCode, this.#responseHeaderList(upstreamHeaders));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#aborted) return;
+    const h = this.#held;
+    if (h === undefined || h.state === 'stream') {
+      if (!this.#res.write(chunk)) this.#pause(controller);
+      return;
+    }
+    if (h.state === 'done') return;
+    h.size += chunk.byteLength;
+    if (h.size <= h.max) {
+      h.chunks.push(chunk);
+      return;
+    }
+    // past every cap: the first filter that refuses an unseen body wins; else it streams on
+    const refusal = h.holds.find((x) => x.overflow !== null)?.overflow;
+    if (refusal != null) {
+      h.state = 'done';
+      h.chunks = [];
+      this.#sendRefusal(refusal);
+      // the rest of the body is not wanted: stop reading it
+      controller.abort(new ClientGoneError('response refused past its cap'));
+      return;
+    }
+    this.#recordEvent({ policy: 'response', event: 'over-cap-passed', detail: { maxBytes: h.max } });
+    h.state = 'stream';
+    const res = this.#res;
+    res.writeHead(h.head.status, h.head.headers);
+    for (const c of h.chunks) res.write(c);
+    h.chunks = [];
+    if (!res.write(chunk)) this.#pause(controller);
+  }
+
+  onResponseEnd(): void {
+    const held = this.#held;
+    if (held === undefined || held.state === 'stream') {
+      this.#res.end();
+      return;
+    }
+    if (held.state === 'done') return;
+    try {
+      this.#releaseHeld(held);
+    } catch (e) {
+      this.#internalError(e);
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    if (this.#held?.state === 'done') return;
+    const upstream = this.#upstream;
+    if (!this.#answered && upstream !== undefined) {
+      this.#upstreamMs = performance.now() - this.#upstreamStart;
+      this.#sh.recorder.upstream(upstream.name, this.#upstreamMs / 1000);
+    }
+    this.#upstreamError(err);
+  }
+
+  #pause(controller: Dispatcher.DispatchController): void {
+    controller.pause();
+    if (!this.#drainListening) {
+      this.#drainListening = true;
+      this.#res.on('drain', onResponseDrain);
+    }
+  }
+
+  /** The response head as a flat name/value list: the gateway's headers, then the upstream's that may pass. */
+  #responseHeaderList(upstreamHeaders: Record<string, string | string[] | undefined>): OutgoingHttpHeader[] {
+    const sh = this.#sh;
+    const out: OutgoingHttpHeader[] = ['x-request-id', this.#requestId];
+    const security = sh.security;
+    for (let i = 0; i < security.length; i++) out.push(security[i]!);
+    if (sh.state.draining) out.push('connection', 'close');
+    const extra = this.#extra;
+    // a policy's header replaces one of the same name, as in the record form
+    for (let i = 0; i < extra.length; i++) setListed(out, extra[i]![0], extra[i]![1]);
+    const skip = this.#skip();
+    const upstreamConnection = connectionListed(upstreamHeaders.connection);
+    for (const k in upstreamHeaders) {
+      const v = upstreamHeaders[k];
+      if (v === undefined || skip.has(k)) continue;
+      if (upstreamConnection?.has(k)) continue;
+      if (extra.length > 0 && extra.some((e) => e[0] === k)) {
+        // the gateway's own headers win over the upstream's, but for Vary, where the upstream's does
+        if (k === 'vary') setListed(out, k, v);
+        continue;
+      }
+      out.push(k, v);
+    }
+    return out;
+  }
+
+  /** The response head as a record, for filters that may rewrite it. */
+  #responseHeaderRecord(
+    upstreamHeaders: Record<string, string | string[] | undefined>,
+  ): Record<string, string | string[]> {
+    const h = this.#baseHeaders();
+    const skip = this.#skip();
+    const upstreamConnection = connectionListed(upstreamHeaders.connection);
+    for (const k in upstreamHeaders) {
+      const v = upstreamHeaders[k];
+      if (v === undefined || skip.has(k)) continue;
+      if (upstreamConnection?.has(k)) continue;
+      // the gateway's own security headers win over the upstream's
+      if (k in h && k !== 'vary') continue;
+      h[k] = v;
+    }
+    return h;
+  }
+
+  /** Upstream headers dropped whatever the request: hop-by-hop, configured removals, the gateway's own. */
+  #skip(): ReadonlySet<string> {
+    const sh = this.#sh;
+    const remove = sh.state.removeResponseHeaders;
+    if (sh.skipFor !== remove) {
+      const skip = new Set([...HOP_BY_HOP, ...remove, 'x-request-id']);
+      for (let i = 0; i < sh.security.length; i += 2) skip.add(sh.security[i]!);
+      sh.skip = skip;
+      sh.skipFor = remove;
+    }
+    return sh.skip;
+  }
+
+  /**
+   * Show the response head to the filters (they may rewrite headers) and, when one wants the body,
+   * hold it up to the largest cap a filter asked for. Undefined: the body streams as it is.
+   */
+  #holdResponse(
+    statusCode: number,
+    headers: Record<string, string | string[]>,
+    filters: readonly ResponseFilter[],
+  ): HeldResponse | undefined {
+    const head: ResponseHead = {
+      status: statusCode,
+      headers,
+      requestId: this.#requestId,
+      method: this.#method,
+      record: (e) => this.#recordEvent(e),
+    };
+    const holds: ResponseBodyHold[] = [];
+    let max = 0;
+    for (const f of filters) {
+      const hold = f.head(head);
+      if (hold === null) continue;
+      holds.push(hold);
+      if (hold.maxBytes > max) max = hold.maxBytes;
+    }
+    if (holds.length === 0) return undefined;
+    return { head, holds, max, chunks: [], size: 0, state: 'hold' };
+  }
+
+  /** Run the filters in order on a whole held body; send it (maybe replaced) or the first refusal. */
+  #releaseHeld(h: HeldResponse): void {
+    const res = this.#res;
+    const headers = h.head.headers;
+    const bytes = h.chunks.length === 1 ? h.chunks[0]! : Buffer.concat(h.chunks, h.size);
+    const mediaType = String(headers['content-type'] ?? '')
+      .split(';', 1)[0]!
+      .trim()
+      .toLowerCase();
+    const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
+    let parsed: { value: unknown } | undefined | null = null;
+    let changed = false;
+    let reserialize = false;
+    let current = bytes;
+    const body: HeldBody = {
+      mediaType,
+      encoded,
+      get bytes() {
+        return current;
+      },
+      get jsonReplaced() {
+        return reserialize;
+      },
+      json() {
+        if (parsed !== null) return parsed;
+        parsed = undefined;
+        if (isJsonMediaType(mediaType) && !encoded) {
+          try {
+            parsed = { value: JSON.parse(current.toString('utf8')) };
+          } catch {
+            // not JSON after all: filters see undefined
+          }
+        }
+        return parsed;
+      },
+    };
+    for (const hold of h.holds) {
+      if (h.size > hold.maxBytes) {
+        if (hold.overflow !== null) return this.#sendRefusal(hold.overflow);
+        continue;
+      }
+      const out: ResponseOutcome = hold.body(h.head, body);
+      if (out.kind === 'pass') continue;
+      if (out.kind === 'refuse') return this.#sendRefusal(out.refusal);
+      if (out.kind === 'replace') {
+        this.#status = out.status;
+        const rh = this.#baseHeaders();
+        for (const [k, v] of Object.entries(out.headers)) rh[k.toLowerCase()] = v;
+        rh['content-length'] = String(Buffer.byteLength(out.body));
+        res.writeHead(out.status, rh);
+        res.end(out.body);
+        return;
+      }
+      if (out.kind === 'body') {
+        current = out.body;
+        parsed = null;
+        changed = true;
+        reserialize = false;
+        continue;
+      }
+      parsed = { value: out.value };
+      changed = true;
+      reserialize = true;
+    }
+    let out = current;
+    if (changed) {
+      if (reserialize) {
+        out = Buffer.from(JSON.stringify((parsed as { value: unknown } | null)?.value) ?? 'null', 'utf8');
+      }
+      // validators of the upstream's bytes no longer describe what is sent
+      delete headers.etag;
+      delete headers['content-md5'];
+      delete headers.digest;
+      delete headers['repr-digest'];
+      delete headers['content-digest'];
+    }
+    headers['content-length'] = String(out.byteLength);
+    res.writeHead(h.head.status, headers);
+    res.end(out);
+  }
+
+  /** A response filter's decision the client does not see: logged, and counted as monitored when it is a refusal. */
+  #recordEvent(e: ResponseEvent): void {
+    this.#sh.logger.warn({
+      msg: 'response filter',
+      requestId: this.#requestId,
+      route: this.#route?.label,
+      policy: e.policy,
+      event: e.event,
+      ...(e.monitored === undefined ? {} : { code: e.monitored.code, evidence: e.monitored.evidence }),
+      ...e.detail,
+    });
+    if (e.monitored !== undefined) {
+      if (this.#monitored === undefined) this.#monitored = [];
+      this.#monitored.push({ policy: e.policy, refusal: e.monitored });
+      if (this.#decision === 'allow') {
+        this.#decision = 'monitor';
+        this.#policy = e.policy;
+        this.#code = e.monitored.code;
       }
     }
-  };
+  }
+
+  #upstreamError(err: unknown): void {
+    const errCode = (err as { code?: string }).code;
+    if (this.#aborted || this.#res.destroyed) {
+      this.#decision = 'aborted';
+      return;
+    }
+    this.#sh.logger.warn({
+      requestId: this.#requestId,
+      upstreamError: errCode ?? String(err),
+      msg: 'upstream request failed',
+    });
+    switch (errCode) {
+      case 'RAMPART_BODY_TOO_LARGE':
+        return this.#sendRefusal(refuse('request.body.too_large'), true);
+      case 'UND_ERR_CONNECT_TIMEOUT':
+      case 'UND_ERR_HEADERS_TIMEOUT':
+      case 'UND_ERR_BODY_TIMEOUT':
+        return this.#sendRefusal(refuse('upstream.timeout'));
+      case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+        return this.#sendRefusal(
+          refuse('request.malformed', 'body shorter or longer than Content-Length'),
+          true,
+        );
+      case 'ECONNREFUSED':
+      case 'ECONNRESET':
+      case 'ENOTFOUND':
+      case 'EHOSTUNREACH':
+      case 'UND_ERR_SOCKET':
+      case 'UND_ERR_CLOSED':
+        return this.#sendRefusal(refuse('upstream.unavailable'));
+      default:
+        return this.#sendRefusal(refuse('upstream.error'));
+    }
+  }
 }
 
 /** A response held back until the response filters have seen its body. */
@@ -672,7 +874,17 @@ interface HeldResponse {
   size: number;
   /** hold: buffering; stream: past every cap, passing unfiltered; done: answered already (a refusal). */
   state: 'hold' | 'stream' | 'done';
-  sink: Writable;
+}
+
+/** Set a header in a flat name/value list: replace the value of the same name, else append. */
+function setListed(list: OutgoingHttpHeader[], name: string, value: string | string[]): void {
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] === name) {
+      list[i + 1] = value;
+      return;
+    }
+  }
+  list.push(name, value);
 }
 
 function connectionListed(value: string | string[] | undefined): Set<string> | undefined {

@@ -62,7 +62,20 @@ export function normalizeTarget(target: string, options: PathOptions): Normalize
   const query = qIndex < 0 ? '' : raw.slice(qIndex + 1);
   if (query.includes('#') || rawPath.includes('#'))
     return fail('request.path.invalid', 'fragment in request target');
+  if (isCanonical(rawPath)) {
+    // already canonical but for a trailing slash: no segment array, no rebuilt string
+    const trailing = rawPath.length > 1 && rawPath.charCodeAt(rawPath.length - 1) === 47;
+    const path = trailing && options.trailingSlash !== 'strict' ? rawPath.slice(0, -1) : rawPath;
+    return { ok: true, path, query, redirect: options.trailingSlash === 'redirect' && path !== rawPath };
+  }
+  return normalizePath(rawPath, query, options);
+}
 
+/**
+ * The full pass over a path (from "/", without its query), with no fast path: normalizeTarget's
+ * answer for every path; exported so that tests compare the two.
+ */
+export function normalizePath(rawPath: string, query: string, options: PathOptions): NormalizedTarget {
   const segments: string[] = [];
   let seg = '';
   // Bytes of a percent-encoded multi-byte sequence being collected, checked as UTF-8 at its end.
@@ -146,6 +159,27 @@ export function normalizeTarget(target: string, options: PathOptions): Normalize
   // in "redirect" mode any rewrite (trailing slash, dot segments, "//", needless encoding) is a 308
   const redirect = options.trailingSlash === 'redirect' && path !== rawPath;
   return { ok: true, path, query, redirect };
+}
+
+/**
+ * Whether a path (starting with "/") is already in canonical form, but maybe for one trailing "/":
+ * only plain path characters (no "%", ";" or "\\"), no empty segment before the end, no "." or "..".
+ * Such a path normalizes to itself, so the common request skips the full pass.
+ */
+function isCanonical(rawPath: string): boolean {
+  let segStart = 1;
+  for (let i = 1; i <= rawPath.length; i++) {
+    const c = i < rawPath.length ? rawPath.charCodeAt(i) : 47;
+    if (c === 47 /* / */) {
+      const len = i - segStart;
+      if (len === 0 && i < rawPath.length) return false;
+      if (len === 1 && rawPath.charCodeAt(segStart) === 46) return false;
+      if (len === 2 && rawPath.charCodeAt(segStart) === 46 && rawPath.charCodeAt(segStart + 1) === 46)
+        return false;
+      segStart = i + 1;
+    } else if (c >= 128 || PCHAR[c] !== 1) return false;
+  }
+  return true;
 }
 
 /** Decode one canonical path segment for use as a parameter value (its encoding was checked already). */

@@ -7,6 +7,8 @@ export interface GatewayMetrics {
   readonly duration: Histogram<'api' | 'route'>;
   readonly upstreamDuration: Histogram<'upstream'>;
   readonly inFlight: Gauge;
+  /** What the in-flight gauge sums when scraped: each gateway's live request count. */
+  readonly inFlightSources: Set<{ readonly inFlight: number }>;
   readonly reloads: Counter<'result'>;
   /** Shared-state (Redis) failures met by limits, by the failure mode that applied. */
   readonly stateFailures: Counter<'mode'>;
@@ -15,6 +17,7 @@ export interface GatewayMetrics {
 /** Create the metrics; `prefix` namespaces them (default "rampart_"). */
 export function createMetrics(prefix = 'rampart_'): GatewayMetrics {
   const registry = new Registry();
+  const inFlightSources = new Set<{ readonly inFlight: number }>();
   const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
   return {
     registry,
@@ -42,7 +45,14 @@ export function createMetrics(prefix = 'rampart_'): GatewayMetrics {
       name: `${prefix}requests_in_flight`,
       help: 'Requests being served now',
       registers: [registry],
+      // read when scraped rather than counted per request
+      collect() {
+        let n = 0;
+        for (const source of inFlightSources) n += source.inFlight;
+        this.set(n);
+      },
     }),
+    inFlightSources,
     reloads: new Counter({
       name: `${prefix}config_reloads_total`,
       help: 'Configuration reloads by result',
@@ -61,34 +71,66 @@ export function createMetrics(prefix = 'rampart_'): GatewayMetrics {
 type Child = { inc(): void };
 type ObserveChild = { observe(v: number): void };
 
+/** The route facts a request is counted under. */
+export interface RecordedRoute {
+  readonly id: string;
+  readonly api: { readonly name: string };
+}
+
+/** Records finished requests and upstream calls into the gateway metrics. */
+export interface RequestRecorder {
+  /** One finished request; `route` is undefined when none matched. */
+  request(route: RecordedRoute | undefined, status: number, decision: Decision, seconds: number): void;
+  upstream(name: string, seconds: number): void;
+}
+
+/** The gateway decisions a request is counted under. */
+export type Decision = 'allow' | 'refuse' | 'monitor' | 'error' | 'aborted';
+const DECISIONS: readonly Decision[] = ['allow', 'refuse', 'monitor', 'error', 'aborted'];
+
+/** The label children of one route, found from the route object (no label string built per request). */
+interface RouteSlot {
+  readonly duration: ObserveChild;
+  /** By status * 8 + decision index. */
+  readonly outcomes: Map<number, Child>;
+}
+
 /**
- * Record one finished request. Label children are cached by their values, so the hot path does a
- * string concatenation and a Map lookup instead of prom-client's per-call label hashing. The caches
- * are bounded: past the cap a label set is recorded the slow way.
+ * Record finished requests. Label children are cached per route object and per status and decision,
+ * so the hot path does two Map lookups instead of prom-client's per-call label hashing and no
+ * string building. The caches are bounded: past the cap a label set is recorded the slow way.
  */
-export function createRequestRecorder(metrics: GatewayMetrics) {
-  const counters = new Map<string, Child>();
-  const durations = new Map<string, ObserveChild>();
+export function createRequestRecorder(metrics: GatewayMetrics): RequestRecorder {
+  // routes of replaced plans drop out with their plan
+  const routes = new WeakMap<RecordedRoute, RouteSlot>();
+  const unrouted: RecordedRoute = { id: '(none)', api: { name: '' } };
   const upstreams = new Map<string, ObserveChild>();
-  const CAP = 10_000;
+  const CAP = 1_000;
+  const slotOf = (route: RecordedRoute): RouteSlot => {
+    let slot = routes.get(route);
+    if (slot === undefined) {
+      slot = {
+        duration: metrics.duration.labels({ api: route.api.name, route: route.id }),
+        outcomes: new Map(),
+      };
+      routes.set(route, slot);
+    }
+    return slot;
+  };
   return {
-    request(api: string, route: string, status: number, decision: string, seconds: number): void {
-      const key = `${api}\u0000${route}\u0000${status}\u0000${decision}`;
-      let c = counters.get(key);
+    request(route, status, decision, seconds) {
+      const r = route ?? unrouted;
+      const slot = slotOf(r);
+      const key = status * 8 + DECISIONS.indexOf(decision);
+      let c = slot.outcomes.get(key);
       if (c === undefined) {
-        c = metrics.requests.labels({ api, route, status, decision });
-        if (counters.size < CAP) counters.set(key, c);
+        c = metrics.requests.labels({ api: r.api.name, route: r.id, status, decision });
+        if (slot.outcomes.size < CAP) slot.outcomes.set(key, c);
       }
       c.inc();
-      const dKey = `${api}\u0000${route}`;
-      let d = durations.get(dKey);
-      if (d === undefined) {
-        d = metrics.duration.labels({ api, route });
-        if (durations.size < CAP) durations.set(dKey, d);
-      }
-      d.observe(seconds);
+      slot.duration.observe(seconds);
     },
-    upstream(name: string, seconds: number): void {
+    upstream(name, seconds) {
       let u = upstreams.get(name);
       if (u === undefined) {
         u = metrics.upstreamDuration.labels({ upstream: name });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { normalizeTarget, type PathOptions } from '../../src/gateway/normalize-path.ts';
+import { normalizePath, normalizeTarget, type PathOptions } from '../../src/gateway/normalize-path.ts';
 
 const opts: PathOptions = { trailingSlash: 'ignore', allowSemicolons: false, maxLength: 8192 };
 
@@ -111,6 +111,31 @@ describe('normalizeTarget', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  test('property: the canonical-path fast path answers exactly as the full pass', () => {
+    const modes: PathOptions[] = [
+      opts,
+      { ...opts, trailingSlash: 'strict' },
+      { ...opts, trailingSlash: 'redirect', allowSemicolons: true },
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.constantFrom('a', 'Zz', '.', '..', '', '...', '.a', 'a.', '~', '%41', ';', '@:', 'é', '\\'),
+          {
+            maxLength: 8,
+          },
+        ),
+        fc.constantFrom(0, 1, 2),
+        (segs, m) => {
+          const o = modes[m]!;
+          const raw = `/${segs.join('/')}`;
+          assert.deepEqual(normalizeTarget(`${raw}?q=1`, o), normalizePath(raw, 'q=1', o));
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 

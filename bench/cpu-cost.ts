@@ -1,0 +1,131 @@
+/**
+ * CPU time per request of the process under test, for each row of the gateway benchmark: a figure
+ * that stays meaningful on a busy machine, where requests/s do not (other work steals wall-clock
+ * time, much less CPU time per request). Reads the proxy's user+system time from /proc around a
+ * bounded wrk run and divides by the requests wrk completed.
+ *
+ *   node bench/cpu-cost.ts --rows b,c,k,j,m,r --scenarios get,post --duration 5 [--rounds 3]
+ *
+ * Prints µs of proxy CPU per request, and the req/s ratios to rows (c) and (b) these imply at equal CPU.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { findLoadGenerator } from './lib/loadgen.ts';
+import { freePort, installCleanup, pinned, spawnChild, stopChild, waitForPort } from './lib/procs.ts';
+import { ROWS } from './lib/rows.ts';
+import { SCENARIOS } from './lib/scenarios.ts';
+import type { RowContext } from './lib/target.ts';
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // the command name may hold spaces: fields count from after its closing parenthesis
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: 'b,c' },
+    scenarios: { type: 'string', default: 'get' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '50' },
+  },
+});
+const rowKeys = values.rows.split(',');
+const scenarios = SCENARIOS.filter((s) => values.scenarios.split(',').includes(s.key));
+const duration = Number(values.duration);
+const warmup = Number(values.warmup);
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+const log = (m: string): void => void process.stderr.write(`cpu-cost: ${m}\n`);
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const tmpDir = mkdtempSync(join(tmpdir(), 'rampart-cpu-cost-'));
+installCleanup(() => rmSync(tmpDir, { recursive: true, force: true }));
+const pin = availableParallelism() >= 2;
+const loadCpu = pin ? '0' : null;
+const proxyCpu = pin ? '1' : null;
+const gen = findLoadGenerator(null, log);
+const upstreamPort = await freePort();
+const upstream = spawnChild(
+  'bench upstream',
+  pinned(loadCpu, [process.execPath, join(repoRoot, 'bench', 'upstream.ts'), '--port', String(upstreamPort)]),
+  repoRoot,
+);
+await waitForPort(upstreamPort, 10_000, upstream);
+const ctx: RowContext = { repoRoot, upstreamUrl: `http://127.0.0.1:${upstreamPort}`, tmpDir, proxyCpu, log };
+const startLoad = loadavg()[0]!.toFixed(2);
+
+// µs per request, per row and scenario, one entry per round
+const figures = new Map<string, number[]>();
+for (let round = 0; round < rounds; round++) {
+  for (const key of rowKeys) {
+    const row = ROWS.find((r) => r.key === key);
+    if (row === undefined) throw new Error(`unknown row ${key}`);
+    const target = await row.start(ctx);
+    if ('skip' in target) {
+      log(`(${key}) skipped: ${target.skip}`);
+      continue;
+    }
+    try {
+      if (target.pid === undefined) throw new Error(`row (${key}) has no process to measure`);
+      for (const scenario of scenarios) {
+        const load = {
+          url: `${target.url}${scenario.path}`,
+          scenario,
+          headers: target.headers,
+          connections,
+          threads: 1,
+          cpu: loadCpu,
+          tmpDir,
+        };
+        if (warmup > 0) await gen.run({ ...load, seconds: warmup });
+        const before = cpuSeconds(target.pid);
+        const result = await gen.run({ ...load, seconds: duration });
+        const used = cpuSeconds(target.pid) - before;
+        const us = (used * 1e6) / Math.max(1, result.requests);
+        const errors = result.non2xx + result.socketErrors;
+        log(
+          `(${key}) ${scenario.key}: ${us.toFixed(1)} µs CPU/request, ${Math.round(result.rps)} req/s, ${errors} errors`,
+        );
+        const cell = `${key}/${scenario.key}`;
+        figures.set(cell, [...(figures.get(cell) ?? []), us]);
+      }
+    } finally {
+      await target.stop();
+    }
+  }
+}
+await stopChild(upstream);
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+const lines = [
+  '| row | scenario | µs CPU/request | row/c at equal CPU | row/b at equal CPU |',
+  '| --- | --- | ---: | ---: | ---: |',
+];
+for (const scenario of scenarios) {
+  const c = figures.get(`c/${scenario.key}`);
+  const b = figures.get(`b/${scenario.key}`);
+  for (const key of rowKeys) {
+    const f = figures.get(`${key}/${scenario.key}`);
+    if (f === undefined) continue;
+    const us = median(f);
+    const vsC = c === undefined ? '' : (median(c) / us).toFixed(2);
+    const vsB = b === undefined ? '' : (median(b) / us).toFixed(2);
+    lines.push(`| (${key}) | ${scenario.key} | ${us.toFixed(1)} | ${vsC} | ${vsB} |`);
+  }
+}
+process.stdout.write(
+  `\nload average ${startLoad} at start, ${loadavg()[0]!.toFixed(2)} at end; median of ${rounds} round(s), ${duration} s each\n${lines.join('\n')}\n`,
+);
