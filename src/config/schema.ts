@@ -944,9 +944,10 @@ const Anomaly = Type.Object(
         windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
         maxDistinctObjects: Type.Integer({
           minimum: 2,
-          maximum: 100_000,
+          maximum: 5_000,
           default: 100,
-          description: 'distinct object ids on one route template per window (at least 3x the baseline)',
+          description:
+            'distinct object ids on one route template per window (and 3x the baseline); counted exactly to 32, then estimated',
         }),
         sequentialRun: Type.Integer({
           minimum: 2,

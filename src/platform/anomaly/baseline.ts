@@ -2,15 +2,15 @@
  * Per-subject baselines (a subject is an IP or a consumer): requests, errors and authentication
  * failures counted per bucket of `bucketMs`, each folded into an exponentially weighted moving
  * average (EWMA) when its bucket closes, and per route template the distinct object ids asked for
- * per window, folded the same way. Everything is O(1) per request and bounded: subjects by an LRU
- * of `maxSubjects`, routes per subject by an LRU of MAX_ROUTES, ids per route by MAX_DISTINCT.
+ * per window (a fixed-size sketch), folded the same way. Everything is O(1) per request and bounded:
+ * subjects by an LRU of `maxSubjects`, routes per subject by an LRU of MAX_ROUTES, each route's
+ * window to a few hundred bytes whatever the ids.
  */
 import { LruMap } from './lru.ts';
+import { IdSketch } from './sketch.ts';
 
-/** Route templates tracked per subject; the least recently used are forgotten. */
-export const MAX_ROUTES = 64;
-/** Distinct object ids remembered per route and window (the count saturates there). */
-export const MAX_DISTINCT = 4_096;
+/** Route templates with object ids tracked per subject; the least recently used are forgotten. */
+export const MAX_ROUTES = 16;
 /** Empty buckets folded one by one at most; past this the averages are simply decayed. */
 const MAX_FOLD = 1_000;
 
@@ -37,7 +37,8 @@ export interface RouteStats {
   requests: number;
   /** 404 and 403 answers: ids that do not exist or are not the caller's. */
   misses: number;
-  readonly distinct: Set<string>;
+  /** Distinct ids of the window (estimated; see sketch.ts). */
+  readonly distinct: IdSketch;
   /** The last numeric id asked for, or NaN. */
   lastNumeric: number;
   /** Length of the current run of new numeric ids one or two apart, all one way. */
@@ -94,7 +95,7 @@ export function rollBucket(b: BucketStats, now: number, bucketMs: number, alpha:
 /** Move `r` to the window holding `now`, folding the closed window's distinct count into its average. */
 export function rollWindow(r: RouteStats, now: number, windowMs: number, alpha: number): void {
   if (now - r.start < windowMs) return;
-  r.distinctAvg = ewma(r.distinctAvg, r.distinct.size, alpha, r.windows === 0);
+  r.distinctAvg = ewma(r.distinctAvg, r.distinct.estimate(), alpha, r.windows === 0);
   r.windows++;
   r.start = now;
   r.requests = 0;
@@ -127,30 +128,35 @@ export interface BaselineOptions {
   readonly windowMs: number;
 }
 
-// Object ids this long or longer are cut: the set holds what tells ids apart, not payloads.
+// Object ids are hashed up to this length: enough to tell ids apart, bounded work per request.
 const MAX_ID_LENGTH = 128;
 const NUMERIC_ID = /^\d{1,15}$/;
 
 /** The baselines of every tracked subject. */
 export class Baselines {
-  readonly #subjects: LruMap<string, SubjectBaseline>;
+  // IPs and consumers apart, keyed by the raw value: no string is built per request
+  readonly #ips: LruMap<string, SubjectBaseline>;
+  readonly #consumers: LruMap<string, SubjectBaseline>;
   readonly #o: BaselineOptions;
 
+  /** `maxSubjects` IPs and as many consumers are tracked. */
   constructor(options: BaselineOptions) {
     this.#o = options;
-    this.#subjects = new LruMap(options.maxSubjects);
+    this.#ips = new LruMap(options.maxSubjects);
+    this.#consumers = new LruMap(options.maxSubjects);
   }
 
   /** Subjects tracked now. */
   get size(): number {
-    return this.#subjects.size;
+    return this.#ips.size + this.#consumers.size;
   }
 
-  /** Count one request of `key` answered with `status`; returns the subject, its bucket rolled to now. */
-  observe(key: string, status: number, now: number): SubjectBaseline {
+  /** Count one request of an IP or consumer answered with `status`; returns the subject, its bucket rolled to now. */
+  observe(kind: 'ip' | 'consumer', value: string, status: number, now: number): SubjectBaseline {
     const { bucketMs, alpha } = this.#o;
-    const s = this.#subjects.getOrCreate(key, () => ({
-      key,
+    const map = kind === 'ip' ? this.#ips : this.#consumers;
+    const s = map.getOrCreate(value, () => ({
+      key: `${kind}:${value}`,
       bucket: newBucket(now, bucketMs),
       routes: undefined,
       total: 0,
@@ -171,7 +177,7 @@ export class Baselines {
       start: now,
       requests: 0,
       misses: 0,
-      distinct: new Set<string>(),
+      distinct: new IdSketch(),
       lastNumeric: Number.NaN,
       sequentialRun: 0,
       direction: 0,
@@ -181,10 +187,8 @@ export class Baselines {
     rollWindow(r, now, windowMs, alpha);
     r.requests++;
     if (status === 404 || status === 403) r.misses++;
-    const key = id.length > MAX_ID_LENGTH ? id.slice(0, MAX_ID_LENGTH) : id;
     // an id asked for again (a client re-reading its own objects) neither extends nor breaks a run
-    if (r.distinct.has(key)) return r;
-    if (r.distinct.size < MAX_DISTINCT) r.distinct.add(key);
+    if (!r.distinct.add(id.length > MAX_ID_LENGTH ? id.slice(0, MAX_ID_LENGTH) : id)) return r;
     if (NUMERIC_ID.test(id)) {
       const n = Number(id);
       const step = n - r.lastNumeric;

@@ -29,6 +29,12 @@ export interface AnomalyDeps extends Omit<ResponseDeps, 'webhook'> {
   readonly now?: () => number;
 }
 
+interface RouteInfo {
+  readonly api: string | undefined;
+  readonly label: string;
+  readonly template: string | undefined;
+}
+
 /** The running engine. */
 export interface AnomalyEngine {
   /** The gateway's hook: O(1), synchronous, never throws. */
@@ -107,17 +113,16 @@ export function createAnomalyEngine(cfg: AnomalyConfig, deps: AnomalyDeps): Anom
     trafficSpike: 0,
     adminRoutes: 0,
   };
-  // template lookups are cached per route: the lookup may walk the plan
-  const templates = new LruMap<string, string | null>(4_096);
-  const templateOf = (api: string | undefined, route: string): string | undefined => {
-    if (deps.templates === undefined) return undefined;
-    const key = `${api ?? ''}\u0000${route}`;
-    let t = templates.get(key);
-    if (t === undefined) {
-      t = deps.templates(api, route) ?? null;
-      templates.set(key, t);
+  // per route id: its label (`api:id`) and template, so that no string is built per request and the
+  // plan is walked once per route (two APIs sharing an operationId only re-resolve more often)
+  const routes = new LruMap<string, RouteInfo>(4_096);
+  const routeInfo = (api: string | undefined, id: string): RouteInfo => {
+    let info = routes.get(id);
+    if (info === undefined || info.api !== api) {
+      info = { api, label: `${api ?? ''}:${id}`, template: deps.templates?.(api, id) };
+      routes.set(id, info);
     }
-    return t ?? undefined;
+    return info;
   };
 
   const fired = (d: Detection, t: number) => {
@@ -132,16 +137,17 @@ export function createAnomalyEngine(cfg: AnomalyConfig, deps: AnomalyDeps): Anom
   const observe = (record: AccessRecord) => {
     const t = now();
     const status = record.status;
-    const ip = baselines.observe(`ip:${record.clientIp}`, status, t);
+    const ip = baselines.observe('ip', record.clientIp, status, t);
     const consumer =
-      record.consumer === undefined ? undefined : baselines.observe(`consumer:${record.consumer}`, status, t);
-    const route = record.route === undefined ? undefined : `${record.api ?? ''}:${record.route}`;
+      record.consumer === undefined ? undefined : baselines.observe('consumer', record.consumer, status, t);
+    const info = record.route === undefined ? undefined : routeInfo(record.api, record.route);
+    const route = info?.label;
     let objectId: string | undefined;
     let objectRoute: Observation['objectRoute'];
-    if (wantsObjects && route !== undefined && record.decision !== 'aborted') {
-      objectId = objectIdOf(record.path, templateOf(record.api, record.route!));
+    if (wantsObjects && info !== undefined && record.decision !== 'aborted') {
+      objectId = objectIdOf(record.path, info.template);
       if (objectId !== undefined)
-        objectRoute = baselines.observeObject(consumer ?? ip, route, objectId, status, t);
+        objectRoute = baselines.observeObject(consumer ?? ip, info.label, objectId, status, t);
     }
     const o: Observation = { now: t, record, route, ip, consumer, objectId, objectRoute };
     for (const d of detectors) {

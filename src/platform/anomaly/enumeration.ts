@@ -27,8 +27,9 @@ export function createEnumerationDetector(cfg: AnomalyConfig['enumeration']): De
         return fire('high', `${r.sequentialRun} sequential object ids`);
       }
       const floor = Math.max(cfg.maxDistinctObjects, BASELINE_FACTOR * r.distinctAvg);
-      if (r.distinct.size >= floor) {
-        return fire('high', `${r.distinct.size} distinct object ids in ${cfg.windowSeconds}s`);
+      const distinct = r.distinct.estimate();
+      if (distinct >= floor) {
+        return fire('high', `about ${distinct} distinct object ids in ${cfg.windowSeconds}s`);
       }
       if (r.misses >= cfg.minNotFound && r.misses >= cfg.notFoundRatio * r.requests) {
         return fire('medium', `${r.misses} of ${r.requests} object requests answered 404/403`);
