@@ -29,6 +29,7 @@ import { formatJson } from '../report/render/json.ts';
 import { formatText } from '../report/render/text.ts';
 import { readTraffic } from '../report/traffic.ts';
 import type { PostureReport, ReportFinding, TrafficSummary } from '../report/types.ts';
+import { MemoryState } from '../state/memory.ts';
 import { intOption, parseCommandArgs, UsageError } from './args.ts';
 import { type Command, EXIT } from './command.ts';
 
@@ -113,7 +114,11 @@ input report, baseline or events store (the error names the file).`,
     const rel = (p: string) => relative(cwd, p) || p;
 
     let plan: Plan;
+    // compiled as the gateway would, with an in-process state and no store or network
     const services = emptyServices();
+    const state = new MemoryState();
+    services.state = state;
+    services.closers.push(() => state.close());
     try {
       const loaded = await loadConfig(resolve(cwd, values.config), io.env);
       plan = await compilePlan(loaded, { services });

@@ -1,6 +1,12 @@
 /** Diff mode: what improved and what regressed since a previous `rampart report --format json`. */
 import { ReportInputError } from './findings.ts';
-import type { BaselineDiff, DiffEntry, PostureReport } from './types.ts';
+import {
+  type BaselineDiff,
+  type DiffEntry,
+  FINDING_SOURCES,
+  type FindingSource,
+  type PostureReport,
+} from './types.ts';
 
 const VERDICT_RANK: Readonly<Record<string, number>> = { pass: 0, partial: 1, fail: 2 };
 const STATE_RANK: Readonly<Record<string, number>> = { enforce: 0, partial: 1, monitor: 2, off: 3 };
@@ -16,6 +22,8 @@ interface BaselineView {
   readonly verdicts: Map<string, string>;
   readonly states: Map<string, string>;
   readonly findings: Map<string, string>;
+  /** The finding sources the baseline had reports of. */
+  readonly sources: ReadonlySet<string>;
 }
 
 /** Check that a parsed JSON value is a report of `rampart report --format json`, and read it. */
@@ -54,7 +62,11 @@ export function readBaseline(json: unknown, file: string): BaselineView {
     const finding = f as Obj;
     findings.set(finding.id as string, `${String(finding.severity)} ${String(finding.rule)}`);
   }
+  const sources = new Set<string>();
+  const inputs = isObj(root.inputs) ? root.inputs : {};
+  for (const s of FINDING_SOURCES) if (Array.isArray(inputs[s]) && inputs[s].length > 0) sources.add(s);
   return {
+    sources,
     generatedAt: typeof root.generatedAt === 'string' ? root.generatedAt : 'unknown',
     verdicts,
     states,
@@ -91,14 +103,29 @@ export function diffReports(baseline: BaselineView, current: PostureReport, file
   const states = new Map<string, string>();
   for (const r of current.routes) for (const c of r.controls) states.set(`${r.label} ${c.control}`, c.state);
   compare('control', baseline.states, states, STATE_RANK, out);
-  const findings = new Map(current.findings.map((f) => [f.id, `${f.severity} ${f.rule}`]));
+  // findings are compared only for the sources both runs had reports of: a report left out is
+  // not a fix
+  const both = new Set(
+    FINDING_SOURCES.filter((s) => baseline.sources.has(s) && current.inputs[s].length > 0),
+  );
+  const sourceOf = (id: string) => id.slice(0, id.indexOf(':'));
+  const findings = new Map(
+    current.findings.filter((f) => both.has(f.source)).map((f) => [f.id, `${f.severity} ${f.rule}`]),
+  );
   for (const [id, what] of baseline.findings) {
-    if (!findings.has(id))
+    if (both.has(sourceOf(id) as FindingSource) && !findings.has(id))
       out.improved.push({ kind: 'finding', key: id, before: what, after: 'gone', direction: 'improved' });
   }
   for (const [id, what] of findings) {
     if (!baseline.findings.has(id))
       out.regressed.push({ kind: 'finding', key: id, before: 'absent', after: what, direction: 'regressed' });
   }
-  return { baseline: file, baselineGeneratedAt: baseline.generatedAt, ...out };
+  const changed = FINDING_SOURCES.filter((s) => baseline.sources.has(s) !== current.inputs[s].length > 0);
+  const notes =
+    changed.length > 0
+      ? [
+          `the baseline and this report differ in their ${changed.join(', ')} input: those findings are not compared, and framework verdicts may change for that reason alone`,
+        ]
+      : [];
+  return { baseline: file, baselineGeneratedAt: baseline.generatedAt, notes, ...out };
 }

@@ -86,6 +86,18 @@ function entry(route: CompiledRoute, phase: PhaseName, ...names: string[]): Phas
   return route.phases?.[phase]?.find((e) => names.includes(e.name));
 }
 
+/** 10485760 → "10 MiB": sizes as people write them. */
+function bytes(n: number): string {
+  for (const [unit, size] of [
+    ['GiB', 1_073_741_824],
+    ['MiB', 1_048_576],
+    ['KiB', 1024],
+  ] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
 function status(control: ControlId, state: ControlState, detail: string, setting: string): ControlStatus {
   return { control, state, detail, setting };
 }
@@ -317,13 +329,13 @@ export function routeControls(plan: Plan, route: CompiledRoute): ControlStatus[]
       ? status(
           'resourceLimits',
           lim.mode,
-          `body ≤ ${route.maxBodyBytes} bytes, ≤ ${route.policy.maxQueryParams ?? config.limits.maxQueryParams} query parameters`,
+          `body ≤ ${bytes(route.maxBodyBytes)}, ≤ ${route.policy.maxQueryParams ?? config.limits.maxQueryParams} query parameters`,
           modeSetting(config, src, route, null, null),
         )
       : status(
           'resourceLimits',
           'partial',
-          `body ≤ ${route.maxBodyBytes} bytes (listener limits only)`,
+          `body ≤ ${bytes(route.maxBodyBytes)} (listener limits only)`,
           'limits',
         ),
   );

@@ -154,6 +154,8 @@ export interface DiffEntry {
 export interface BaselineDiff {
   readonly baseline: string;
   readonly baselineGeneratedAt: string;
+  /** Why some changes may come from the inputs rather than the config. */
+  readonly notes: readonly string[];
   readonly improved: readonly DiffEntry[];
   readonly regressed: readonly DiffEntry[];
 }

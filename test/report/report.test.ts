@@ -469,3 +469,119 @@ describe('baseline diff', () => {
     assert.match(text.out, /regressed {2}owasp-api-2023 API3: pass → fail/);
   });
 });
+
+describe('TLS, security events, default rate limits and passthrough', () => {
+  let report: PostureReport;
+  before(async () => {
+    await writeFile(join(dir, 'cert.pem'), 'not parsed by the report\n');
+    await writeFile(join(dir, 'key.pem'), 'not parsed by the report\n');
+    const file = await demoVariant(dir, 'hardened.yaml', (t) => {
+      let out = swap(
+        t,
+        '    port: ${RAMPART_DEMO_PORT}\n',
+        '    port: ${RAMPART_DEMO_PORT}\n    tls: { cert: ./cert.pem, key: ./key.pem }\n  - port: 8081\n    redirectToHttps: 8443\n',
+      );
+      out = swap(
+        out,
+        '    upstream: demo\n',
+        '    upstream: demo\n    passthrough:\n      - { methods: [GET], path: /legacy/* }\n',
+      );
+      out = swap(
+        out,
+        'log:\n',
+        'events:\n  enabled: true\nrateLimit:\n  default: [{ limit: 100, windowSeconds: 60, by: [consumer] }]\nlog:\n',
+      );
+      return out;
+    });
+    report = await jsonReport(['--config', file]);
+  });
+
+  test('each shows in the controls it decides', () => {
+    const passthrough = report.routes.find((r) => r.label === 'demo:passthrough');
+    assert.ok(passthrough);
+    assert.equal(passthrough.controls.find((c) => c.control === 'inventory')?.state, 'off');
+    assert.equal(passthrough.controls.find((c) => c.control === 'inventory')?.setting, 'apis.0.passthrough');
+    assert.equal(state(report, 'demo:getUser', 'tls'), 'enforce');
+    assert.equal(state(report, 'demo:getUser', 'logging'), 'enforce');
+    assert.equal(state(report, 'demo:listOrders', 'rateLimit'), 'enforce');
+    const rl = report.routes
+      .find((r) => r.label === 'demo:listOrders')
+      ?.controls.find((c) => c.control === 'rateLimit');
+    assert.equal(rl?.detail, '100/60s by consumer');
+    assert.equal(verdict(report, 'hipaa', '164.312(b)'), 'pass');
+    assert.equal(verdict(report, 'hipaa', '164.312(e)'), 'pass');
+    assert.equal(verdict(report, 'pci-dss-4', '10.2'), 'pass');
+    // the passthrough forwards undeclared traffic: inventory is partial, not a pass
+    assert.equal(verdict(report, 'owasp-api-2023', 'API9'), 'partial');
+    // every route, the passthrough too, has size limits and the default rate limit
+    assert.equal(verdict(report, 'owasp-api-2023', 'API4'), 'pass');
+  });
+});
+
+describe('baseline diff of findings', () => {
+  test('a fixed finding is an improvement; a report left out is not a fix', async () => {
+    const scan = (findings: unknown[]) => JSON.stringify({ tool: { name: 'rampart-scan' }, findings });
+    const finding = {
+      id: 'ssrf.internal:POST /api/v1/fetch-preview:url',
+      checkId: 'ssrf.internal',
+      title: 'SSRF',
+      category: 'API7',
+      severity: 'critical',
+      operation: { method: 'POST', path: '/api/v1/fetch-preview', operationId: 'fetchPreview' },
+      message: 'the preview fetched 169.254.169.254',
+      remediation: 'set inspection.enabled: true',
+    };
+    await writeFile(join(dir, 'scan-before.json'), scan([finding]));
+    await writeFile(join(dir, 'scan-after.json'), scan([]));
+    const base = await runReport(
+      ['--config', demo, '--scan', 'scan-before.json', '-f', 'json', '-o', 'scan-base.json'],
+      dir,
+    );
+    assert.equal(base.code, EXIT.ok, base.err);
+
+    const fixed = await jsonReport([
+      '--config',
+      demo,
+      '--scan',
+      'scan-after.json',
+      '--baseline',
+      'scan-base.json',
+    ]);
+    assert.deepEqual(fixed.diff?.notes, []);
+    assert.deepEqual(
+      fixed.diff?.improved.filter((e) => e.kind === 'finding'),
+      [
+        {
+          kind: 'finding',
+          key: `scan:${finding.id}`,
+          before: 'critical ssrf.internal',
+          after: 'gone',
+          direction: 'improved',
+        },
+      ],
+    );
+    assert.ok(
+      fixed.diff?.improved.some(
+        (e) => e.key === 'owasp-api-2023 API7' && e.before === 'fail' && e.after === 'pass',
+      ),
+    );
+
+    const missing = await jsonReport(['--config', demo, '--baseline', 'scan-base.json']);
+    assert.equal(missing.diff?.improved.filter((e) => e.kind === 'finding').length, 0);
+    assert.match(missing.diff?.notes[0] ?? '', /differ in their scan input/);
+
+    await runReport(
+      ['--config', demo, '--scan', 'scan-after.json', '-f', 'json', '-o', 'scan-clean.json'],
+      dir,
+    );
+    const back = await jsonReport([
+      '--config',
+      demo,
+      '--scan',
+      'scan-before.json',
+      '--baseline',
+      'scan-clean.json',
+    ]);
+    assert.ok(back.diff?.regressed.some((e) => e.kind === 'finding' && e.after === 'critical ssrf.internal'));
+  });
+});

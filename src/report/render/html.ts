@@ -13,22 +13,23 @@ import {
 } from '../types.ts';
 import { columns, esc, type Series, stackedBars } from './svg.ts';
 
-const GREEN = '#2da44e';
+const GREEN = '#1a7f37';
 const AMBER = '#d4a72c';
 const ORANGE = '#e16f24';
 const RED = '#cf222e';
 const GREY = '#8c959f';
+const INK = '#1f2328';
 
 const VERDICT_SERIES: readonly Series[] = [
   { key: 'pass', label: 'pass', color: GREEN },
-  { key: 'partial', label: 'partial', color: AMBER },
+  { key: 'partial', label: 'partial', color: AMBER, ink: INK },
   { key: 'fail', label: 'fail', color: RED },
-  { key: 'n/a', label: 'n/a', color: GREY },
+  { key: 'n/a', label: 'n/a', color: GREY, ink: INK },
 ];
 const STATE_SERIES: readonly Series[] = [
   { key: 'enforce', label: 'enforce', color: GREEN },
-  { key: 'partial', label: 'partial', color: AMBER },
-  { key: 'monitor', label: 'monitor', color: ORANGE },
+  { key: 'partial', label: 'partial', color: AMBER, ink: INK },
+  { key: 'monitor', label: 'monitor', color: ORANGE, ink: INK },
   { key: 'off', label: 'off', color: RED },
 ];
 const SEVERITY_COLORS: Readonly<Record<string, string>> = {
@@ -40,7 +41,7 @@ const SEVERITY_COLORS: Readonly<Record<string, string>> = {
 };
 const TRAFFIC_SERIES: readonly Series[] = [
   { key: 'refuse', label: 'refused', color: '#0969da' },
-  { key: 'monitor', label: 'monitored (let through)', color: ORANGE },
+  { key: 'monitor', label: 'monitored (let through)', color: ORANGE, ink: INK },
 ];
 
 const STYLE = `
@@ -51,12 +52,13 @@ header,main,footer{max-width:1200px;margin:0 auto;padding:0 24px}
 header{padding-top:24px;border-bottom:1px solid var(--line)}
 h1{font-size:1.7rem;margin:0 0 4px}
 h2{font-size:1.3rem;margin:32px 0 8px;padding-top:8px;border-top:1px solid var(--line)}
+main>section:first-child h2{border-top:0}
 h3{font-size:1.1rem;margin:20px 0 6px}
 .meta{color:var(--muted);margin:0 0 16px}
 nav ul{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0;margin:12px 0}
 a{color:#0969da}
 a:focus-visible{outline:3px solid #0969da;outline-offset:2px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px;margin:12px 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:12px;margin:12px 0}
 .card{border:1px solid var(--line);border-radius:8px;padding:12px;background:var(--soft)}
 .card b{display:block;font-size:1.6rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px}
@@ -65,7 +67,7 @@ figcaption{font-weight:600;margin-bottom:6px}
 svg.chart{max-width:100%;height:auto}
 svg .rl{font-size:12px;fill:#1f2328}
 svg .lg{font-size:12px;fill:#1f2328}
-svg .bv{font-size:11px;fill:#fff;font-weight:700}
+svg .bv{font-size:11px;font-weight:700}
 svg .ax{stroke:#8c959f}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px;font-size:.9rem}
@@ -165,7 +167,12 @@ function summary(r: PostureReport): string {
           segments: SEVERITIES.map((s) => ({ key: s, value: r.summary.findings[s] })),
         },
       ],
-      SEVERITIES.map((s) => ({ key: s, label: s, color: SEVERITY_COLORS[s] ?? GREY })),
+      SEVERITIES.map((s) => ({
+        key: s,
+        label: s,
+        color: SEVERITY_COLORS[s] ?? GREY,
+        ...(s === 'medium' || s === 'low' || s === 'info' ? { ink: INK } : {}),
+      })),
     )}</figure>`,
   );
   const t = r.traffic;
@@ -282,7 +289,7 @@ function diff(r: PostureReport): string {
     entries.length === 0
       ? `<h3 class="${cls}">${esc(title)}: none</h3>`
       : `<h3 class="${cls}">${esc(title)}: ${entries.length}</h3><div class="scroll"><table><caption>${esc(title)} since the baseline</caption><thead><tr><th scope="col">Kind</th><th scope="col">What</th><th scope="col">Before</th><th scope="col">Now</th></tr></thead><tbody>${diffRows(entries)}</tbody></table></div>`;
-  return `<section id="diff" aria-labelledby="diff-h"><h2 id="diff-h">Since the baseline</h2><p>Compared with <code>${esc(d.baseline)}</code> (generated ${esc(d.baselineGeneratedAt)}).</p>${table('Regressed', 'regressed', d.regressed)}${table('Improved', 'improved', d.improved)}</section>`;
+  return `<section id="diff" aria-labelledby="diff-h"><h2 id="diff-h">Since the baseline</h2><p>Compared with <code>${esc(d.baseline)}</code> (generated ${esc(d.baselineGeneratedAt)}).</p>${d.notes.map((n) => `<p><strong>Note:</strong> ${esc(n)}</p>`).join('')}${table('Regressed', 'regressed', d.regressed)}${table('Improved', 'improved', d.improved)}</section>`;
 }
 
 /** Render the whole report as one HTML page. */

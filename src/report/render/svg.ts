@@ -16,6 +16,8 @@ export interface Series {
   readonly key: string;
   readonly label: string;
   readonly color: string;
+  /** Colour of the counts written on this colour (contrast at least 4.5:1). */
+  readonly ink?: string;
 }
 
 function header(id: string, title: string, desc: string, width: number, height: number): string {
@@ -27,7 +29,7 @@ function legend(series: readonly Series[], y: number, x0: number): string {
   return series
     .map((s) => {
       const out = `<rect x="${x}" y="${y}" width="12" height="12" fill="${s.color}"/><text x="${x + 16}" y="${y + 10}" class="lg">${esc(s.label)}</text>`;
-      x += 24 + s.label.length * 7;
+      x += 30 + s.label.length * 7.5;
       return out;
     })
     .join('');
@@ -65,13 +67,13 @@ export function stackedBars(
     for (const s of r.segments) {
       if (s.value <= 0 || total === 0) continue;
       const w = (s.value / total) * barW;
-      const color = series.find((c) => c.key === s.key)?.color ?? '#888';
+      const ser = series.find((c) => c.key === s.key);
       parts.push(
-        `<rect x="${x.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${color}"/>`,
+        `<rect x="${x.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${ser?.color ?? '#888'}"/>`,
       );
       if (w >= 18)
         parts.push(
-          `<text x="${(x + w / 2).toFixed(1)}" y="${y + 15}" class="bv" text-anchor="middle">${s.value}</text>`,
+          `<text x="${(x + w / 2).toFixed(1)}" y="${y + 15}" class="bv" fill="${ser?.ink ?? '#fff'}" text-anchor="middle">${s.value}</text>`,
         );
       x += w;
     }

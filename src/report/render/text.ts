@@ -64,6 +64,7 @@ export function formatText(report: PostureReport): string {
     lines.push(
       `Since ${d.baseline} (${d.baselineGeneratedAt}): ${d.improved.length} improved, ${d.regressed.length} regressed`,
     );
+    for (const n of d.notes) lines.push(`  note: ${n}`);
     for (const e of d.regressed.slice(0, MAX_LISTED))
       lines.push(`  regressed  ${e.key}: ${e.before} → ${e.after}`);
     for (const e of d.improved.slice(0, MAX_LISTED))
