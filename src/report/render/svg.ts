@@ -35,7 +35,7 @@ function legend(series: readonly Series[], y: number, x0: number): string {
     .join('');
 }
 
-/** Horizontal stacked bars, one row per label, each segment's count written in it when it fits. */
+/** Horizontal stacked bars on one scale, one row per label, each segment's count written in it when it fits. */
 export function stackedBars(
   id: string,
   title: string,
@@ -59,14 +59,17 @@ export function stackedBars(
     )
     .join('; ');
   const parts = [header(id, title, desc, width, height), legend(series, 6, labelW)];
+  // one scale for every row, so that bar lengths compare across rows
+  const sum = (r: (typeof rows)[number]) => r.segments.reduce((a, s) => a + Math.max(0, s.value), 0);
+  const max = Math.max(1, ...rows.map(sum));
   rows.forEach((r, i) => {
     const y = 30 + i * rowH;
-    const total = r.segments.reduce((a, s) => a + s.value, 0);
+    const total = sum(r);
     parts.push(`<text x="${labelW - 8}" y="${y + 15}" class="rl" text-anchor="end">${esc(r.label)}</text>`);
     let x = labelW;
     for (const s of r.segments) {
       if (s.value <= 0 || total === 0) continue;
-      const w = (s.value / total) * barW;
+      const w = (s.value / max) * barW;
       const ser = series.find((c) => c.key === s.key);
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${ser?.color ?? '#888'}"/>`,
