@@ -72,23 +72,25 @@ export function scanJson(text: string, limits: JsonLimits): JsonScanFailure | nu
     }
     const top = stack.length === 0 ? undefined : stack[stack.length - 1]!;
     if (c === 34) {
-      // a string: find its closing quote, stepping over escapes
+      // a string: its closing quote is the first one after an even run of backslashes (indexOf
+      // searches natively, which matters for long values)
       let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 92) {
-          escaped = true;
-          j += 2;
-          continue;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q === -1) {
+          j = n;
+          break;
         }
-        if (d === 34) break;
-        j++;
+        let b = q - 1;
+        while (b > i && text.charCodeAt(b) === 92) b--;
+        j = q;
+        if (((q - 1 - b) & 1) === 0) break;
+        j = q + 1;
       }
       if (j >= n) return { code: 'input.json', detail: 'unterminated string' };
       if (top?.object === true && top.expectKey) {
         let key = text.slice(i + 1, j);
-        if (escaped) {
+        if (key.indexOf('\\') !== -1) {
           try {
             key = JSON.parse(text.slice(i, j + 1)) as string;
           } catch {

@@ -370,6 +370,34 @@ const SSI = /<!--\s*#\s*(?:exec|include|echo|config|set)\b/;
 /** Detect OS command injection in the canonical view of a value. */
 export function detectCmdi(input: Inspection): Detection | null {
   const text = input.text;
+  // every pattern and separator up to the leading command needs one of these characters
+  if (SHELL_CHARS.test(text)) {
+    const hit = shellSyntax(text);
+    if (hit !== null) return hit;
+  }
+  const lead = commandAt(text, 0);
+  if (lead === null || !endsCommand(text, lead.end)) return null;
+  const frag = (score: number): Detection =>
+    detection('cmdi', 'cmdi.leading-command', score, text, lead.start, lead.end + 24);
+  const rest = text.slice(lead.end).trim();
+  if (rest === '' && BARE_COMMANDS.has(lead.name)) return frag(0.7);
+  if (hasSubcommand(text, lead)) return frag(0.8);
+  // alone, `id`, `nc`, `python` or `curl` are data (a sort key, a state code, a tag); with an argument, a command
+  if (LEADING_COMMANDS.has(lead.name) && rest !== '' && shellArgumentAt(text, lead.end)) return frag(0.75);
+  if (
+    (STRONG_COMMANDS.has(lead.name) || WEAK_COMMANDS.has(lead.name)) &&
+    rest !== '' &&
+    isCommandLine(text, lead)
+  ) {
+    return frag(0.7);
+  }
+  return null;
+}
+
+const SHELL_CHARS = /[;|&\n\r`$(<'"\\]/;
+
+/** Shellshock, ${IFS}, PHP and SSI code, code-execution calls and shell separators. */
+function shellSyntax(text: string): Detection | null {
   const shock = SHELLSHOCK.exec(text);
   if (shock !== null)
     return detection('cmdi', 'cmdi.shellshock', 0.95, text, shock.index, shock.index + shock[0].length);
@@ -390,23 +418,5 @@ export function detectCmdi(input: Inspection): Detection | null {
   if (text.length <= 4 && /^[\s;|&`]+$/.test(text) && /[;`\n]|&&|\|\|/.test(text)) {
     return detection('cmdi', 'cmdi.separator-probe', 0.6, text, 0, text.length);
   }
-  const sep = scanSeparators(text);
-  if (sep !== null) return sep;
-  const lead = commandAt(text, 0);
-  if (lead === null || !endsCommand(text, lead.end)) return null;
-  const frag = (score: number): Detection =>
-    detection('cmdi', 'cmdi.leading-command', score, text, lead.start, lead.end + 24);
-  const rest = text.slice(lead.end).trim();
-  if (rest === '' && BARE_COMMANDS.has(lead.name)) return frag(0.7);
-  if (hasSubcommand(text, lead)) return frag(0.8);
-  // alone, `id`, `nc`, `python` or `curl` are data (a sort key, a state code, a tag); with an argument, a command
-  if (LEADING_COMMANDS.has(lead.name) && rest !== '' && shellArgumentAt(text, lead.end)) return frag(0.75);
-  if (
-    (STRONG_COMMANDS.has(lead.name) || WEAK_COMMANDS.has(lead.name)) &&
-    rest !== '' &&
-    isCommandLine(text, lead)
-  ) {
-    return frag(0.7);
-  }
-  return null;
+  return scanSeparators(text);
 }

@@ -67,6 +67,8 @@ const WRAPPERS: readonly string[] = [
   'ssh2.',
 ];
 
+const TRAVERSAL_CHARS = /[:./_]/;
+
 function isPathChar(c: string | undefined): boolean {
   return c !== undefined && /[a-z0-9._~%$-]/.test(c);
 }
@@ -75,6 +77,8 @@ function isPathChar(c: string | undefined): boolean {
 export function detectTraversal(input: Inspection): Detection | null {
   const text = input.text;
   const path = text.indexOf('\\') === -1 ? text : text.replaceAll('\\', '/');
+  // every wrapper, sensitive path, `..` and drive path below has one of these: without, nothing matches
+  if (!TRAVERSAL_CHARS.test(path)) return null;
   for (const wrapper of WRAPPERS) {
     const at = path.indexOf(wrapper);
     if (at === -1) continue;
