@@ -111,7 +111,9 @@ async function until(pred: () => Promise<boolean>, what: string): Promise<void> 
 
 before(async () => {
   if (skip !== null) return;
-  if (!existsSync(DIST)) await buildDashboard({ quiet: true });
+  // build now: a dist left from older sources would test the old dashboard
+  await buildDashboard({ quiet: true });
+  assert.ok(existsSync(DIST));
   await mkdir(IMAGES, { recursive: true });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   const port = (upstream.address() as AddressInfo).port;

@@ -16,8 +16,10 @@ interface Filters {
   consumer: string;
   ip: string;
   route: string;
+  /** datetime-local value, in the browser's time zone */
+  since: string;
 }
-const EMPTY: Filters = { category: '', severity: '', consumer: '', ip: '', route: '' };
+const EMPTY: Filters = { category: '', severity: '', consumer: '', ip: '', route: '', since: '' };
 
 function toQuery(f: Filters): Query {
   const q: Query = {};
@@ -26,6 +28,8 @@ function toQuery(f: Filters): Query {
   if (f.consumer !== '') q.consumer = f.consumer;
   if (f.ip !== '') q.ip = f.ip;
   if (f.route !== '') q.route = f.route;
+  const since = f.since === '' ? Number.NaN : new Date(f.since).getTime();
+  if (!Number.isNaN(since)) q.since = new Date(since).toISOString();
   return q;
 }
 
@@ -141,6 +145,15 @@ export function EventsPage({ api, pollMs = 2000 }: { api: Api; pollMs?: number }
         {field('consumer', 'Consumer', 'acme')}
         {field('ip', 'IP', '203.0.113.7')}
         {field('route', 'Route', '/users/{id}')}
+        <label>
+          Since{' '}
+          <input
+            name="since"
+            type="datetime-local"
+            value={draft.since}
+            onInput={(e) => setDraft({ ...draft, since: e.currentTarget.value })}
+          />
+        </label>
         <button type="submit">Apply</button>
         <button
           type="button"

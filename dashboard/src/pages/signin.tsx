@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { type Api, describeError } from '../api.ts';
+import { type Api, ApiError, describeError } from '../api.ts';
 import type { Session } from '../api-types.ts';
 
 /** The sign-in form: exchanges an admin token (from admin.tokens) for a session cookie. */
@@ -20,7 +20,11 @@ export function SignInPage({ api, onSignedIn }: { api: Api; onSignedIn: (s: Sess
             setToken('');
             onSignedIn(s);
           } catch (err) {
-            setError(describeError(err));
+            setError(
+              err instanceof ApiError && err.status === 401
+                ? 'That token is not one of admin.tokens.'
+                : describeError(err),
+            );
           } finally {
             setBusy(false);
           }
