@@ -585,3 +585,31 @@ describe('baseline diff of findings', () => {
     assert.ok(back.diff?.regressed.some((e) => e.kind === 'finding' && e.after === 'critical ssrf.internal'));
   });
 });
+
+describe('the command line', () => {
+  test('--help exits 0 and documents the options and exit codes; an unknown option exits 2', async () => {
+    const help = await runReport(['--help'], dir);
+    assert.equal(help.code, EXIT.ok);
+    for (const opt of [
+      '--config',
+      '--audit',
+      '--scan',
+      '--secrets',
+      '--events',
+      '--days',
+      '--framework',
+      '--format',
+      '--out',
+      '--fail-on',
+      '--baseline',
+    ])
+      assert.ok(help.out.includes(opt), opt);
+    assert.match(help.out, /Exit codes: 0 done; 1 the --fail-on threshold is crossed; 2 bad usage/);
+    const bad = await runReport(['--config', demo, '--colour'], dir);
+    assert.equal(bad.code, EXIT.usage);
+    assert.match(bad.err, /Unknown option '--colour'/);
+    const days = await runReport(['--config', demo, '--days', '0'], dir);
+    assert.equal(days.code, EXIT.usage);
+    assert.match(days.err, /--days must be an integer from 1 to 3650/);
+  });
+});
