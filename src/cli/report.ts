@@ -199,7 +199,14 @@ input report, baseline or events store (the error names the file).`,
     const text = RENDER[format](report);
     if (values.out !== undefined) {
       const out = resolve(cwd, values.out);
-      await writeFile(out, text);
+      try {
+        await writeFile(out, text);
+      } catch (err) {
+        io.stderr.write(
+          `error: --out ${values.out}: cannot write (${(err as NodeJS.ErrnoException).code ?? 'error'})\n`,
+        );
+        return EXIT.usage;
+      }
       const v = report.frameworks.reduce(
         (acc, fw) => ({ fail: acc.fail + fw.counts.fail, partial: acc.partial + fw.counts.partial }),
         { fail: 0, partial: 0 },

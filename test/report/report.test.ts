@@ -608,6 +608,9 @@ describe('the command line', () => {
     const bad = await runReport(['--config', demo, '--colour'], dir);
     assert.equal(bad.code, EXIT.usage);
     assert.match(bad.err, /Unknown option '--colour'/);
+    const out = await runReport(['--config', demo, '--out', join(dir, 'no-such-dir', 'r.txt')], dir);
+    assert.equal(out.code, EXIT.usage);
+    assert.match(out.err, /--out .*r\.txt: cannot write \(ENOENT\)/);
     const days = await runReport(['--config', demo, '--days', '0'], dir);
     assert.equal(days.code, EXIT.usage);
     assert.match(days.err, /--days must be an integer from 1 to 3650/);
