@@ -239,8 +239,12 @@ export function createRateLimiter(
   const memory = state instanceof MemoryState ? state : undefined;
   const onlyRate = quota.length === 0 && concurrency === undefined;
 
-  const keyOf = (base: string, by: readonly LimitBy[], ctx: RequestContext) =>
-    stateKey(base, ...subjectParts(by, ctx, scope));
+  // the same keys as stateKey(base, ...parts): a base holds ":" and so always stands as its hash,
+  // which stateKey remembers instead of hashing per request
+  const keyOf = (base: string, by: readonly LimitBy[], ctx: RequestContext): string => {
+    const parts = subjectParts(by, ctx, scope);
+    return parts.length === 0 ? stateKey(base) : `${stateKey(base)}:${stateKey(...parts)}`;
+  };
 
   const rateVerdict = (ctx: RequestContext, results: readonly RateResult[]): Verdict => {
     const parts: string[] = [];
@@ -285,6 +289,23 @@ export function createRateLimiter(
       'retry-after': '1',
     }),
   };
+
+  if (onlyRate && rate.length === 1) {
+    // the common shape, one rate rule: one round trip and one continuation, no Promise.all
+    const r = rate[0]!;
+    const source = budget ?? state;
+    return function rateLimitOne(ctx) {
+      const key = keyOf(r.keyBase, r.by, ctx);
+      return source.take(key, r.limit, r.periodMs, r.burst, r.cost).then(
+        (result) => rateVerdict(ctx, [result]),
+        (err: unknown) => {
+          failed(err, r.failOpen);
+          if (!r.failOpen) return unavailable;
+          return rateVerdict(ctx, [local.takeNow(key, r.limit, r.periodMs, r.burst, r.cost)]);
+        },
+      );
+    };
+  }
 
   return async function rateLimit(ctx) {
     let closed = false;

@@ -56,6 +56,17 @@ export function stateKey(...parts: string[]): string {
   return out;
 }
 
+// Hashed parts seen lately (IPv6 addresses, long consumer ids): a limit checks the same few subjects
+// over and over, and a SHA-256 per request is a measurable share of a memory limiter's cost.
+const hashed = new Map<string, string>();
+const MAX_HASHED = 4_096;
+
 function hash(s: string): string {
-  return createHash('sha256').update(s).digest('base64url').slice(0, 22);
+  let h = hashed.get(s);
+  if (h === undefined) {
+    h = createHash('sha256').update(s).digest('base64url').slice(0, 22);
+    if (hashed.size >= MAX_HASHED) hashed.clear();
+    hashed.set(s, h);
+  }
+  return h;
 }

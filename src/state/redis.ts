@@ -109,7 +109,10 @@ export class RedisState implements SharedState {
     };
     // parsed first: a malformed URL is a start-up error, not a client that retries forever
     const target = parseRedisUrl(options.url);
-    this.#client = connectRedis(target, redisOptions);
+    // Auto-pipelining: the commands of one event-loop turn (every request whose bytes arrived in it)
+    // leave in one write and their replies come back in one read. Each command keeps its own reply,
+    // error and timeout; only the syscalls are shared.
+    this.#client = connectRedis(target, { ...redisOptions, enableAutoPipelining: true });
     this.#sub = connectRedis(target, { ...redisOptions, commandTimeout: undefined });
     const onError = (err: Error) => {
       this.lastError = (err as NodeJS.ErrnoException).code ?? err.name;
@@ -260,9 +263,9 @@ export class RedisState implements SharedState {
   async #run(s: Script, key: string, args: (string | number)[]): Promise<unknown> {
     const full = this.#prefix + key;
     try {
-      return await this.#call(() => this.#client.evalsha(s.sha, 1, full, ...args));
+      return await this.#client.evalsha(s.sha, 1, full, ...args);
     } catch (err) {
-      if (!isNoScript(err)) throw err;
+      if (!isNoScript(err)) throw unavailable(err);
       return this.#call(() => this.#client.eval(s.source, 1, full, ...args));
     }
   }
@@ -272,7 +275,7 @@ export class RedisState implements SharedState {
       return await fn();
     } catch (err) {
       if (isNoScript(err)) throw err;
-      throw new StateUnavailableError(`shared state unavailable (${errorName(err)})`);
+      throw unavailable(err);
     }
   }
 
@@ -362,6 +365,7 @@ function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
   // ioredis's ClusterOptions does not type-check under exactOptionalPropertyTypes
   const clusterOptions = {
     enableOfflineQueue: false,
+    enableAutoPipelining: options.enableAutoPipelining === true,
     lazyConnect: true,
     clusterRetryStrategy: (times: number) => Math.min(50 * times, 1_000),
     redisOptions: nodeOptions,
@@ -371,6 +375,10 @@ function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
     clusterOptions,
   );
   return cluster as unknown as Redis;
+}
+
+function unavailable(err: unknown): StateUnavailableError {
+  return new StateUnavailableError(`shared state unavailable (${errorName(err)})`);
 }
 
 function isNoScript(err: unknown): boolean {
