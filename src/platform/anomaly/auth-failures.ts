@@ -14,7 +14,7 @@ export function createAuthFailureDetector(cfg: AnomalyConfig['authFailures']): D
   return {
     name: 'authFailures',
     observe(o: Observation): Detection | undefined {
-      if (!isAuthFailure(o.record.status)) return undefined;
+      if (!isAuthFailure(o.record.status, o.record.code)) return undefined;
       const s =
         o.consumer !== undefined && spiking(o.consumer) ? o.consumer : spiking(o.ip) ? o.ip : undefined;
       if (s === undefined) return undefined;

@@ -60,9 +60,12 @@ export interface SubjectBaseline {
   total: number;
 }
 
-/** Whether an answer counts as an authentication or authorization failure. */
-export function isAuthFailure(status: number): boolean {
-  return status === 401 || status === 403;
+/**
+ * Whether an answer counts as an authentication or authorization failure: 401 or 403, except the
+ * client gate's own refusals (a blocked client knocking again is not a new failure).
+ */
+export function isAuthFailure(status: number, code?: string): boolean {
+  return (status === 401 || status === 403) && code !== 'client.blocked';
 }
 
 function ewma(avg: number, x: number, alpha: number, first: boolean): number {
@@ -152,7 +155,13 @@ export class Baselines {
   }
 
   /** Count one request of an IP or consumer answered with `status`; returns the subject, its bucket rolled to now. */
-  observe(kind: 'ip' | 'consumer', value: string, status: number, now: number): SubjectBaseline {
+  observe(
+    kind: 'ip' | 'consumer',
+    value: string,
+    status: number,
+    now: number,
+    code?: string,
+  ): SubjectBaseline {
     const { bucketMs, alpha } = this.#o;
     const map = kind === 'ip' ? this.#ips : this.#consumers;
     const s = map.getOrCreate(value, () => ({
@@ -165,7 +174,7 @@ export class Baselines {
     s.total++;
     s.bucket.requests++;
     if (status >= 500) s.bucket.errors++;
-    if (isAuthFailure(status)) s.bucket.authFailures++;
+    if (isAuthFailure(status, code)) s.bucket.authFailures++;
     return s;
   }
 

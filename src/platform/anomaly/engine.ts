@@ -137,9 +137,11 @@ export function createAnomalyEngine(cfg: AnomalyConfig, deps: AnomalyDeps): Anom
   const observe = (record: AccessRecord) => {
     const t = now();
     const status = record.status;
-    const ip = baselines.observe('ip', record.clientIp, status, t);
+    const ip = baselines.observe('ip', record.clientIp, status, t, record.code);
     const consumer =
-      record.consumer === undefined ? undefined : baselines.observe('consumer', record.consumer, status, t);
+      record.consumer === undefined
+        ? undefined
+        : baselines.observe('consumer', record.consumer, status, t, record.code);
     const info = record.route === undefined ? undefined : routeInfo(record.api, record.route);
     const route = info?.label;
     let objectId: string | undefined;

@@ -24,3 +24,9 @@ test('a subject whose baseline has many failures needs a multiple of it', () => 
   e.onRecord(rec({ status: 401, consumer: 'svc' }));
   assert.equal(e.detections.authFailures, 1);
 });
+
+test("the client gate's own refusals are not counted: a blocked client knocking is not a new spike", () => {
+  const { e } = oneDetector('authFailures', { minFailures: 5 });
+  for (let i = 0; i < 50; i++) e.onRecord(rec({ status: 403, code: 'client.blocked', decision: 'refuse' }));
+  assert.equal(e.detections.authFailures, 0);
+});
