@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { buildDashboard } from '../../scripts/build-dashboard.ts';
 import { ensureChromium, launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { type CliProcess, json, spawnCli } from '../helpers/cli.ts';
+import { componentErrors, contractErrors } from './contract.ts';
 
 const TOKEN = 'dashboard-e2e-admin-token-0123456789abcdef';
 const PEPPER = 'dashboard-e2e-pepper-0123456789-abcdefghij';
@@ -175,6 +176,11 @@ describe('the dashboard end to end', { skip: skip ?? false }, () => {
       body: JSON.stringify({ consumer: 'acme', name: 'storefront', roles: ['reader'] }),
     });
     assert.equal(issued.status, 201);
+    // IssuedKey is allOf [Key, {key}] but Key has additionalProperties: false, so no answer can match
+    // it as written: check it as a Key plus its 46-character key
+    const { key: shownOnce, ...asKey } = issued.body;
+    assert.deepEqual(componentErrors('Key', asKey), []);
+    assert.equal(String(shownOnce).length, 46);
     key = String(issued.body.key);
     const statuses: number[] = [];
     for (let i = 1; i <= 30; i++) statuses.push(await call(`/users/${i}`, key));
@@ -200,6 +206,31 @@ describe('the dashboard end to end', { skip: skip ?? false }, () => {
       const o = await api('/api/overview?hours=1');
       return o.status === 200 && Number(o.body.refused) >= 8;
     }, 'the refusals to reach the events store');
+  });
+
+  test('the answers the dashboard reads match the admin API document it is typed by', async () => {
+    for (const [path, template] of [
+      ['/api/overview?hours=1', '/api/overview'],
+      ['/api/events?order=asc&after=0&limit=5', '/api/events'],
+      ['/api/events', '/api/events'],
+      ['/api/alerts', '/api/alerts'],
+      ['/api/inventory', '/api/inventory'],
+      ['/api/blocks', '/api/blocks'],
+      ['/api/findings', '/api/findings'],
+      ['/api/consumers', '/api/consumers'],
+      ['/api/keys', '/api/keys'],
+    ] as const) {
+      const r = await api(path);
+      assert.equal(r.status, 200, path);
+      assert.deepEqual(contractErrors('GET', template, 200, r.body), [], path);
+    }
+    const blocked = await api('/api/blocks', {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'ip', value: '192.0.2.1', ttlSeconds: 60 }),
+    });
+    assert.deepEqual(contractErrors('POST', '/api/blocks', 201, blocked.body), []);
+    const removed = await api('/api/blocks/ip/192.0.2.1', { method: 'DELETE' });
+    assert.deepEqual(contractErrors('DELETE', '/api/blocks/{kind}/{value}', 200, removed.body), []);
   });
 
   test('a wrong token is refused; the admin token signs in (Secure HttpOnly SameSite=Strict cookie)', async () => {
