@@ -239,7 +239,11 @@ export function routeControls(plan: Plan, route: CompiledRoute): ControlStatus[]
   if (route.policy.roles !== undefined) rules.push(`roles ${route.policy.roles.join(' ')}`);
   if (admin) rules.push(`admin role (${config.auth?.admin.role ?? 'admin'})`);
   if (!route.authenticated || route.passthrough)
-    out.push(status('authorization', route.passthrough ? 'off' : 'n/a', 'no caller identity', pt));
+    out.push(
+      route.passthrough
+        ? status('authorization', 'off', 'passthrough: no caller identity', pt)
+        : status('authorization', 'n/a', 'public operation: no caller identity', `${base}.roles`),
+    );
   else if (authz !== undefined && rules.length > 0)
     out.push(
       status('authorization', authz.mode, rules.join('; '), modeSetting(config, src, route, null, null)),
