@@ -162,6 +162,7 @@ async function runWorker(
         events: events?.writer,
         logger,
         templates: planTemplates(() => gateway.state.plan),
+        registry: metrics.registry,
       })
     : undefined;
   const onRecord =

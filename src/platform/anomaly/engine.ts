@@ -5,6 +5,7 @@
  * detection to the responder, whose work (blocking, revoking, alerting) runs asynchronously.
  * A detector fires at most once per subject per `cooldownSeconds`.
  */
+import type { Registry } from 'prom-client';
 import type { AnomalyConfig } from '../../config/schema.ts';
 import type { AccessRecord } from '../../gateway/handler.ts';
 import { createAdminRouteDetector } from './admin-routes.ts';
@@ -13,6 +14,7 @@ import { Baselines } from './baseline.ts';
 import { createCredentialStuffingDetector } from './credential-stuffing.ts';
 import { createEnumerationDetector } from './enumeration.ts';
 import { LruMap } from './lru.ts';
+import { createAnomalyMetrics } from './metrics.ts';
 import { createResponder, type ResponseDeps } from './responses.ts';
 import { createTrafficSpikeDetector } from './traffic-spike.ts';
 import type { Detection, Detector, DetectorName, Observation } from './types.ts';
@@ -27,6 +29,8 @@ export interface AnomalyDeps extends Omit<ResponseDeps, 'webhook'> {
   readonly templates?: TemplateLookup;
   /** The clock (tests). */
   readonly now?: () => number;
+  /** Where `rampart_anomaly_*` metrics are registered (the gateway's registry). */
+  readonly registry?: Registry;
 }
 
 interface RouteInfo {
@@ -104,6 +108,11 @@ export function createAnomalyEngine(cfg: AnomalyConfig, deps: AnomalyDeps): Anom
   const responder = createResponder(cfg, { ...deps, webhook });
   responderRef = responder;
 
+  const metrics = createAnomalyMetrics(
+    deps.registry,
+    () => baselines.size,
+    () => webhook,
+  );
   const cooldownMs = cfg.cooldownSeconds * 1000;
   const cooldowns = new LruMap<string, number>(cfg.maxSubjects);
   const detections: Record<DetectorName, number> = {
@@ -131,6 +140,7 @@ export function createAnomalyEngine(cfg: AnomalyConfig, deps: AnomalyDeps): Anom
     if (until !== undefined && until > t) return;
     cooldowns.set(key, t + cooldownMs);
     detections[d.detector]++;
+    metrics.detection(d.detector);
     responder.respond(d, cfg[d.detector]);
   };
 

@@ -23,7 +23,7 @@ after(async () => {
 
 const config = (events: boolean) => `listeners:
   - { host: 127.0.0.1, port: 0 }
-admin: { enabled: false }
+admin: { host: 127.0.0.1, port: 0 }
 upstreams:
   app:
     url: ${up.url}
@@ -66,6 +66,10 @@ for (const events of [true, false]) {
       const logged = json(await p.waitFor((l) => json(l)?.code === 'response.block'))!;
       assert.equal(logged.msg, 'anomaly');
       assert.equal(logged.evidence, 'ip 127.0.0.1 blocked for 120s');
+      const metrics = await request(`${line.admin as string}/metrics`);
+      const text = await metrics.body.text();
+      assert.match(text, /rampart_anomaly_detections_total\{detector="enumeration"\} 1/);
+      assert.match(text, /rampart_anomaly_subjects 1/);
       p.child.kill('SIGTERM');
       assert.equal(await p.exited, 0);
     } finally {
