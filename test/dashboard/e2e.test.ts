@@ -249,6 +249,17 @@ describe('the dashboard end to end', { skip: skip ?? false }, () => {
     assert.equal(session.secure, true);
     assert.equal(session.sameSite, 'Strict');
     assert.equal(await page.evaluate(() => document.cookie), '', 'the cookie is not readable from script');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    // a change with the cookie but without the session's CSRF token is refused
+    const forged = await page.evaluate(() =>
+      fetch('/api/blocks', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'ip', value: '192.0.2.9', ttlSeconds: 60 }),
+      }).then(async (r) => ({ status: r.status, code: ((await r.json()) as { code?: string }).code })),
+    );
+    assert.deepEqual(forged, { status: 403, code: 'admin.csrf' });
   });
 
   test('overview: populated from the traffic', async () => {
