@@ -239,6 +239,13 @@ describe('dashboard views in Chromium', { skip: skip ?? false }, () => {
 
     const row = page.locator('tr[data-key-id="key_live1"]');
     await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.keyboard.press('Escape');
+    assert.equal(
+      await row.getByRole('button', { name: 'Revoke' }).evaluate((el) => el === document.activeElement),
+      true,
+      'Escape cancels and gives the focus back',
+    );
+    await row.getByRole('button', { name: 'Revoke' }).click();
     assert.equal((await callsOf('revokeKey')).length, 0, 'nothing happens before the confirmation');
     const yes = row.getByRole('button', { name: 'Yes, revoke' });
     assert.equal(

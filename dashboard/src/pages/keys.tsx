@@ -169,21 +169,30 @@ function CreateKey({ api, onIssued }: { api: Api; onIssued: (k: IssuedKey) => vo
   );
 }
 
-/** A row action that asks once more before acting. */
+/** A row action that asks once more before acting; Escape or Cancel puts the focus back on it. */
 function Confirm({ label, ask, onConfirm }: { label: string; ask: string; onConfirm: () => Promise<void> }) {
   const [asking, setAsking] = useState(false);
   const yes = useRef<HTMLButtonElement>(null);
+  const start = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
   useEffect(() => {
     if (asking) yes.current?.focus();
+    else if (asked.current) start.current?.focus();
+    asked.current = asking;
   }, [asking]);
   if (!asking)
     return (
-      <button type="button" class="secondary" onClick={() => setAsking(true)}>
+      <button type="button" class="secondary" ref={start} onClick={() => setAsking(true)}>
         {label}
       </button>
     );
   return (
-    <fieldset class="confirm">
+    <fieldset
+      class="confirm"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') setAsking(false);
+      }}
+    >
       <legend>{ask}</legend>
       <button
         type="button"
