@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,7 +115,8 @@ function load(dir: string): Map<string, Asset> | null {
     }
   };
   try {
-    if (!lstatSync(dir).isDirectory()) return null;
+    // the folder itself may be a link (a deployment's current build); links inside it are skipped
+    if (!statSync(dir).isDirectory()) return null;
     walk(dir, '', 0);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
