@@ -4,7 +4,8 @@ import { type Refusal, type RefusalCode, refuse } from '../errors.ts';
 import type { RequestContext } from '../gateway/pipeline.ts';
 import type { Identity } from '../policies/identity.ts';
 import { checkCertificateBinding } from './cert-binding.ts';
-import type { KeyService } from './key-service.ts';
+import type { JwtResult } from './jwt.ts';
+import type { KeyCheck, KeyService } from './key-service.ts';
 
 /** What one authenticator made of a request. */
 export type AuthOutcome =
@@ -26,7 +27,8 @@ export interface Authenticator {
   readonly challenge: string;
   /** The query parameter it may read a credential from (API keys on routes that allow it). */
   readonly queryParam?: string;
-  authenticate(ctx: RequestContext, options: AuthenticateOptions): Promise<AuthOutcome>;
+  /** The outcome, at once when no I/O is needed (a cached key or token), else a promise of it. */
+  authenticate(ctx: RequestContext, options: AuthenticateOptions): AuthOutcome | Promise<AuthOutcome>;
 }
 
 /**
@@ -36,6 +38,10 @@ export interface Authenticator {
 export const authFailureChannel = channel('rampart:auth.failure');
 
 const ABSENT: AuthOutcome = Object.freeze({ kind: 'absent' });
+const STORE_UNAVAILABLE: AuthOutcome = Object.freeze({
+  kind: 'fail',
+  refusal: refuse('auth.unavailable', 'key store unavailable'),
+});
 const MAX_CREDENTIAL_LENGTH = 8192;
 
 /** A short, non-reversible tag for a credential so failures can be counted per credential. */
@@ -95,7 +101,7 @@ export function apiKeyAuthenticator(
     scheme,
     challenge,
     queryParam,
-    async authenticate(ctx, { allowQuery }) {
+    authenticate(ctx, { allowQuery }) {
       let raw = ctx.req.headers[name];
       if (raw === undefined && allowQuery && ctx.query !== '') {
         const fromQuery = new URLSearchParams(ctx.query).getAll(queryParam);
@@ -109,96 +115,115 @@ export function apiKeyAuthenticator(
       if (key === '' || key.length > MAX_CREDENTIAL_LENGTH) {
         return failure(ctx, scheme, 'auth.key.invalid', 'invalid API key', '-', challenge);
       }
-      if (keys === undefined)
-        return { kind: 'fail', refusal: refuse('auth.unavailable', 'key store unavailable') };
-      let check: Awaited<ReturnType<KeyService['verify']>>;
+      if (keys === undefined) return STORE_UNAVAILABLE;
+      let check: KeyCheck | Promise<KeyCheck>;
       try {
-        check = await keys.verify(key);
+        check = keys.verify(key);
       } catch {
-        return { kind: 'fail', refusal: refuse('auth.unavailable', 'key store unavailable') };
+        return STORE_UNAVAILABLE;
       }
-      if (!check.ok) {
-        const code: RefusalCode =
-          check.reason === 'revoked'
-            ? 'auth.key.revoked'
-            : check.reason === 'expired'
-              ? 'auth.key.expired'
-              : 'auth.key.invalid';
-        const detail = check.reason === 'invalid' ? 'invalid API key' : `API key ${check.reason}`;
-        return failure(ctx, scheme, code, detail, check.keyId ?? credentialTag(key), challenge);
+      if (check instanceof Promise) {
+        return check.then(
+          (c) => keyOutcome(ctx, c, key),
+          () => STORE_UNAVAILABLE,
+        );
       }
-      return {
-        kind: 'ok',
-        identity: {
-          consumer: check.consumer.id,
-          kind: 'apikey',
-          roles: check.consumer.roles,
-          scopes: check.consumer.scopes,
-          keyId: check.key.id,
-        },
-      };
+      return keyOutcome(ctx, check, key);
     },
   };
+
+  function keyOutcome(ctx: RequestContext, check: KeyCheck, key: string): AuthOutcome {
+    if (!check.ok) {
+      const code: RefusalCode =
+        check.reason === 'revoked'
+          ? 'auth.key.revoked'
+          : check.reason === 'expired'
+            ? 'auth.key.expired'
+            : 'auth.key.invalid';
+      const detail = check.reason === 'invalid' ? 'invalid API key' : `API key ${check.reason}`;
+      return failure(ctx, scheme, code, detail, check.keyId ?? credentialTag(key), challenge);
+    }
+    return {
+      kind: 'ok',
+      identity: {
+        consumer: check.consumer.id,
+        kind: 'apikey',
+        roles: check.consumer.roles,
+        scopes: check.consumer.scopes,
+        keyId: check.key.id,
+      },
+    };
+  }
 }
 
 /** Bearer JWTs, verified by a compiled verifier. Opaque (non-JWT) bearer tokens are left to introspection. */
 export function jwtAuthenticator(
   scheme: string,
-  verify: (token: string) => Promise<import('./jwt.ts').JwtResult>,
+  verify: (token: string) => JwtResult | Promise<JwtResult>,
 ): Authenticator {
   const challenge = bearerChallenge();
   return {
     scheme,
     challenge,
-    async authenticate(ctx, options) {
+    authenticate(ctx, options) {
       const token = bearerToken(ctx);
       if (token === undefined) return ABSENT;
       if (!isCompactJws(token)) return ABSENT;
-      const r = await verify(token);
-      if (!r.ok) {
-        if (r.code === 'auth.unavailable') return { kind: 'fail', refusal: refuse(r.code, r.description) };
-        return failure(
-          ctx,
-          scheme,
-          r.code,
-          r.description,
-          credentialTag(token),
-          bearerChallenge('invalid_token', r.description),
-        );
-      }
-      const binding = checkCertificateBinding(
-        r.identity.claims,
-        ctx.req.socket,
-        options.certificateBound === true || r.identity.certificateBound === true,
-      );
-      if (binding !== undefined) {
-        const description =
-          binding === 'mismatch'
-            ? 'token is bound to another certificate'
-            : binding === 'no-certificate'
-              ? 'token requires a client certificate'
-              : 'token is not certificate-bound';
-        return failure(
-          ctx,
-          scheme,
-          'auth.jwt.claims',
-          description,
-          credentialTag(token),
-          bearerChallenge('invalid_token', description),
-        );
-      }
-      return {
-        kind: 'ok',
-        identity: {
-          consumer: r.identity.consumer,
-          kind: 'jwt',
-          roles: r.identity.roles,
-          scopes: r.identity.scopes,
-          claims: r.identity.claims,
-        },
-      };
+      const r = verify(token);
+      if (r instanceof Promise) return r.then((result) => tokenOutcome(ctx, options, token, result));
+      return tokenOutcome(ctx, options, token, r);
     },
   };
+
+  function tokenOutcome(
+    ctx: RequestContext,
+    options: AuthenticateOptions,
+    token: string,
+    r: JwtResult,
+  ): AuthOutcome {
+    if (!r.ok) {
+      if (r.code === 'auth.unavailable') return { kind: 'fail', refusal: refuse(r.code, r.description) };
+      return failure(
+        ctx,
+        scheme,
+        r.code,
+        r.description,
+        credentialTag(token),
+        bearerChallenge('invalid_token', r.description),
+      );
+    }
+    const binding = checkCertificateBinding(
+      r.identity.claims,
+      ctx.req.socket,
+      options.certificateBound === true || r.identity.certificateBound === true,
+    );
+    if (binding !== undefined) {
+      const description =
+        binding === 'mismatch'
+          ? 'token is bound to another certificate'
+          : binding === 'no-certificate'
+            ? 'token requires a client certificate'
+            : 'token is not certificate-bound';
+      return failure(
+        ctx,
+        scheme,
+        'auth.jwt.claims',
+        description,
+        credentialTag(token),
+        bearerChallenge('invalid_token', description),
+      );
+    }
+    return {
+      kind: 'ok',
+      identity: {
+        consumer: r.identity.consumer,
+        kind: 'jwt',
+        roles: r.identity.roles,
+        scopes: r.identity.scopes,
+        claims: r.identity.claims,
+      },
+    };
+  }
 }
 
 /** Two dots, three parts: the compact JWS shape (the third part may be empty for alg none, refused later). */

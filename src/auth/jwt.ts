@@ -100,7 +100,7 @@ const fail = (code: RefusalCode, description: string): JwtResult => ({ ok: false
 export function createJwtVerifier(
   settings: JwtSettings,
   now: () => number = Date.now,
-): (token: string) => Promise<JwtResult> {
+): (token: string) => JwtResult | Promise<JwtResult> {
   const allAlgorithms = new Set<string>(settings.issuers.flatMap((i) => i.algorithms));
   const byIssuer = new Map<string, JwtIssuer>();
   let anonymous: JwtIssuer | undefined;
@@ -112,7 +112,8 @@ export function createJwtVerifier(
   const cacheMs = settings.cacheMs ?? 60_000;
   const verified = new Map<string, { readonly until: number; readonly result: JwtResult }>();
 
-  return async function verifyJwt(token: string): Promise<JwtResult> {
+  // a token verified lately is answered at once (no promise): the common request costs a map lookup
+  return function verifyJwt(token: string): JwtResult | Promise<JwtResult> {
     if (cacheMs > 0) {
       const hit = verified.get(token);
       if (hit !== undefined) {
@@ -120,6 +121,10 @@ export function createJwtVerifier(
         verified.delete(token);
       }
     }
+    return verifyAndRemember(token);
+  };
+
+  async function verifyAndRemember(token: string): Promise<JwtResult> {
     const result = await verifyUncached(token);
     if (cacheMs > 0 && result.ok && typeof result.identity.claims.exp === 'number') {
       const until = Math.min(result.identity.claims.exp * 1000, now() + cacheMs);
@@ -130,7 +135,7 @@ export function createJwtVerifier(
       verified.set(token, { until, result });
     }
     return result;
-  };
+  }
 
   // a cached token is still checked against revocations made since it was verified
   function revokedOr(result: JwtResult): JwtResult {

@@ -79,17 +79,27 @@ export class KeyService {
     });
   }
 
-  /** Check a presented key: shape and checksum first (no I/O), then the cache, then the store. */
-  async verify(presented: string): Promise<KeyCheck> {
+  /**
+   * Check a presented key: shape and checksum first (no I/O), then the cache, then the store. A
+   * cached key is answered at once (no promise): the common request costs one HMAC and a map lookup.
+   */
+  verify(presented: string): KeyCheck | Promise<KeyCheck> {
     if (!isWellFormedApiKey(presented)) return { ok: false, reason: 'invalid' };
     const hash = hashApiKey(presented, this.#pepper);
     const now = this.#now();
-    let entry = this.#cache.get(hash);
-    if (entry === undefined || entry.until <= now) {
-      const found = await this.store.findKeyByHash(hash);
-      entry = { until: now + (found === undefined ? this.#negativeTtlMs : this.#cacheTtlMs), found };
-      this.#remember(hash, entry);
-    }
+    const entry = this.#cache.get(hash);
+    if (entry === undefined || entry.until <= now) return this.#lookup(hash, now);
+    return this.#judge(entry, hash, now);
+  }
+
+  async #lookup(hash: string, now: number): Promise<KeyCheck> {
+    const found = await this.store.findKeyByHash(hash);
+    const entry = { until: now + (found === undefined ? this.#negativeTtlMs : this.#cacheTtlMs), found };
+    this.#remember(hash, entry);
+    return this.#judge(entry, hash, now);
+  }
+
+  #judge(entry: CacheEntry, hash: string, now: number): KeyCheck {
     const found = entry.found;
     // the lookup was by hash; compare again in constant time so no code path depends on a partial match
     if (found === undefined || !digestsEqual(found.key.hash, hash)) return { ok: false, reason: 'invalid' };
