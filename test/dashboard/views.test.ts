@@ -70,6 +70,46 @@ async function unlabelled(): Promise<string[]> {
   );
 }
 
+/**
+ * Text whose WCAG contrast with its background is under 4.5:1 (3:1 for large text): every element
+ * with its own text, against the first opaque background up its ancestors.
+ */
+async function lowContrast(): Promise<string[]> {
+  return page.evaluate(() => {
+    const rgb = (c: string): number[] => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const ch = (v: number) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * ch(r ?? 0) + 0.7152 * ch(g ?? 0) + 0.0722 * ch(b ?? 0);
+    };
+    const background = (el: Element | null): number[] => {
+      for (let e = el; e !== null; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && (n.textContent ?? '').trim() !== '');
+      const style = getComputedStyle(el);
+      if (!own || style.visibility === 'hidden' || (el as HTMLElement).offsetParent === null) continue;
+      const fg = rgb(style.color);
+      const [a, b] = [lum(fg), lum(background(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const size = Number.parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5))
+        out.push(
+          `${el.tagName.toLowerCase()}.${el.className} "${el.textContent?.slice(0, 30)}" ${ratio.toFixed(2)}`,
+        );
+    }
+    return out;
+  });
+}
+
 before(async () => {
   if (skip !== null) return;
   dir = await mkdtemp(join(tmpdir(), 'rampart-harness-'));
@@ -112,6 +152,7 @@ describe('dashboard views in Chromium', { skip: skip ?? false }, () => {
     const clients = page.getByRole('table', { name: 'Top refused clients' });
     assert.deepEqual(await clients.locator('tbody td.num').allTextContents(), ['420', '133']);
     assert.match(await text(page.locator('.alerts')), /anomaly\.admin_probe/);
+    assert.deepEqual(await lowContrast(), []);
     await page.getByLabel('Window').selectOption('168');
     await page.waitForFunction(
       () =>
@@ -146,6 +187,7 @@ describe('dashboard views in Chromium', { skip: skip ?? false }, () => {
     assert.deepEqual(await user.locator('.tag-sensitive').allTextContents(), ['email', 'card']);
     assert.match(await text(user), /authz\.ownership/);
     assert.match(await text(user), /2026-11-23 11:00:00 UTC/);
+    assert.deepEqual(await lowContrast(), []);
     await page.getByLabel('Status', { exact: true }).selectOption('shadow');
     assert.equal(await page.locator('tbody tr').count(), 1);
     await page.getByLabel('Status', { exact: true }).selectOption('all');
@@ -234,18 +276,22 @@ describe('dashboard views in Chromium', { skip: skip ?? false }, () => {
       name: 'deploy',
       roles: ['reader', 'writer'],
     });
+    assert.deepEqual(await lowContrast(), []);
     await page.getByRole('button', { name: 'Done' }).click();
     assert.equal(await page.getByLabel('API key').count(), 0, 'the key is gone once dismissed');
 
     const row = page.locator('tr[data-key-id="key_live1"]');
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await row.getByRole('button', { name: 'Yes, revoke' }).waitFor();
     await page.keyboard.press('Escape');
     assert.equal(
-      await row.getByRole('button', { name: 'Revoke' }).evaluate((el) => el === document.activeElement),
+      await row
+        .getByRole('button', { name: 'Revoke', exact: true })
+        .evaluate((el) => el === document.activeElement),
       true,
       'Escape cancels and gives the focus back',
     );
-    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Revoke', exact: true }).click();
     assert.equal((await callsOf('revokeKey')).length, 0, 'nothing happens before the confirmation');
     const yes = row.getByRole('button', { name: 'Yes, revoke' });
     assert.equal(
@@ -302,6 +348,7 @@ describe('dashboard views in Chromium', { skip: skip ?? false }, () => {
         'API8: Security Misconfiguration (1)',
       ],
     );
+    assert.deepEqual(await lowContrast(), []);
     const reportFile = join(dir, 'scan.json');
     const report = { tool: { name: 'rampart-scan' }, target: 'http://127.0.0.1:8080', findings: [] };
     await writeFile(reportFile, JSON.stringify(report));
@@ -343,6 +390,7 @@ describe('dashboard views in Chromium', { skip: skip ?? false }, () => {
       getInventory: INVENTORY,
     });
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    assert.deepEqual(await lowContrast(), [], 'the navigation bar');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
     await page.keyboard.press('Tab');
