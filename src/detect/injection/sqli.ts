@@ -932,6 +932,20 @@ function best(hits: readonly Hit[]): Hit | null {
 }
 
 /** Detect SQL injection in the canonical view of a value. */
+// Fragments that only make sense as SQL: each anchored or with a fixed prefix (linear).
+const PROBES: readonly (readonly [RegExp, string, number])[] = [
+  // closes a comment another parameter opened (`user=admin'/*` then `password=*/=1--`)
+  [/^[^/]{0,64}\*\/\s*(?:=|or\b|and\b|union\b|select\b|--|#|;)/, 'sqli.comment-close', 0.8],
+  // a value that starts a comment: the rest of the query is ignored
+  [/^\s+--(?:\s|$)/, 'sqli.comment-probe', 0.6],
+  // a quote breaking out, then string concatenation
+  [/^['"]\s*(?:\+|\|\|)\s*[a-z0-9_@(]/, 'sqli.quote-concat', 0.65],
+  // a quote inside a number (`1'1`, `1\'1`): a probe for an unescaped quote in a numeric field
+  [/^\d{1,16}\\?'\d{1,16}$/, 'sqli.quote-probe', 0.6],
+  // LIKE with only wildcards matches every row
+  [/\blike\s+'%+'/, 'sqli.like-wildcard', 0.7],
+];
+
 export function detectSqli(input: Inspection): Detection | null {
   // `\x27` and `\x22` are quotes to every layer that unescapes strings.
   const text =
@@ -957,8 +971,35 @@ export function detectSqli(input: Inspection): Detection | null {
       }
     }
   }
+  // Quotes doubled (`"hi"") or (""a""=""a"`) pass filters that escape a quote by doubling it;
+  // read once more with each run of one quote character as a single quote.
+  if ((best(hits)?.score ?? 0) < 0.8 && (text.indexOf("''") !== -1 || text.indexOf('""') !== -1)) {
+    const single = text.replace(/''+/g, "'").replace(/""+/g, '"');
+    for (const quote of ['', "'", '"'] as const) {
+      const tokens = tokenize(single, quote);
+      if (tokens === null) continue;
+      const more: Hit[] = [];
+      if (quote !== '') scanAfterQuote(tokens, more);
+      scanAnywhere(tokens, more);
+      const top = best(more);
+      if (top !== null && top.score >= 0.8) {
+        hits.push({
+          rule: 'sqli.doubled-quotes',
+          score: top.score,
+          start: 0,
+          end: Math.min(text.length, 64),
+        });
+        break;
+      }
+    }
+  }
+  if (hits.length === 0) {
+    const probe = PROBES.find(([re]) => re.test(text));
+    if (probe !== undefined)
+      hits.push({ rule: probe[1], score: probe[2], start: 0, end: Math.min(text.length, 64) });
+  }
   // A value made of nothing but quotes and statement ends is a probe for an unescaped quote.
-  if (hits.length === 0 && text.length <= 8 && /^[\s'"`;]*['"][\s'"`;-]*$/.test(text)) {
+  if (hits.length === 0 && text.length <= 8 && /^[\s'"`;\\]*['"][\s'"`;\\-]*$/.test(text)) {
     hits.push({ rule: 'sqli.quote-probe', score: 0.6, start: 0, end: text.length });
   }
   if (hits.length === 0 && /^\s*;\s*--\s*$/.test(text))

@@ -204,6 +204,85 @@ function scanScript(text: string): Detection | null {
 }
 
 /** Detect cross-site scripting in the canonical view of a value. */
+// Markup no prose or plain HTML formatting carries. Each pattern is linear: fixed prefixes, and
+// its only unbounded repetitions are single character classes, each followed by a fixed character.
+// Namespaced XML (SVG, XSLT, MathML), a CDATA end, or a comment end right after a quote (the tail
+// of a polyglot that breaks out of attributes, comments and CDATA at once).
+const FOREIGN_MARKUP = /xmlns(?::[a-z]{1,16})?\s*=|xlink:href\s*=|\]\]>|['"`]-->|-->\s*<!--/;
+// Inside a tag-like `<x`: an event handler after a slash, quote or a second `<` (`<x </onxxx=1`,
+// `<x 1=">" onxxx=1`, which the tag scanner reads as ending early); style attributes loading URLs
+// or written in CSS escapes; form controls with attributes (credential phishing); markup
+// declarations; SVG shapes with attributes; legacy raw-text containers.
+const TAG_START = /<[a-z!?/]/;
+// Server-side code in a value (`<? echo(…)`, `<?= …`, `<% … %>`): reflected, it runs where the page is built.
+const SERVER_TAG = /<\?(?:=|\s+[a-z_$])|<%(?:[=@!#:-]|\s|$)/;
+// A CSS block with a comment splitting a word (`color:gre/**/en`): obfuscation past filters.
+const CSS_SPLIT = /\{[^{}]{0,256}?[a-z]\/\*[^*]{0,64}\*\/[a-z]/;
+const HANDLER_AT = /on[a-z]{3,24}\s*=/y;
+
+/**
+ * An event handler attribute inside a tag, found by one pass that knows quotes: `<x 1=">" onxxx=1`
+ * (a quoted `>` does not end the tag) and `<x </onxxx=1` (a `<` inside a tag is a character).
+ * The index of the handler, or -1.
+ */
+function lateHandler(text: string): number {
+  let inTag = false;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!inTag) {
+      const next = text.charCodeAt(i + 1);
+      if (c === 60 && next >= 97 && next <= 122) {
+        inTag = true;
+        i++;
+      }
+      continue;
+    }
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+      continue;
+    }
+    if (c === 34 || c === 39) quote = c;
+    else if (c === 62) inTag = false;
+    else if (c === 111 && text.charCodeAt(i + 1) === 110) {
+      const before = text.charCodeAt(i - 1);
+      if (before === 47 || before === 60 || before === 34 || before === 39 || isSpace(before)) {
+        HANDLER_AT.lastIndex = i;
+        if (HANDLER_AT.test(text)) return i;
+      }
+    }
+  }
+  return -1;
+}
+const STYLE_ATTRIBUTE = /\bstyle\s*=\s*["']?[^"'<>=]{0,256}?(?:url\s*\(|\\[0-9a-f]|&#)/;
+const MARKUP_TAGS =
+  /<(?:(?:input|textarea|select|button|keygen)\s+[a-z]|\/form\s*>|!attlist\s|!element\s|(?:circle|rect|path|ellipse|polygon|polyline|foreignobject|animate|animatemotion|animatetransform|feimage|image|use)\s+[a-z-]+\s*=|(?:xmp|plaintext|listing|noembed|noframes)\s*>|(?:xsl:)?template\s+match\s*=)/;
+
+const CLOBBER = /<[a-z][a-z0-9-]{0,32}\s(?:[^<>]{0,256}?\s)?(?:id|name)\s*=/;
+
+/** Markup injection the tag scanner does not judge script-capable on its own. */
+function markupInjection(text: string): Detection | null {
+  const start = TAG_START.exec(text);
+  if (start === null) return null;
+  const rest = start.index === 0 ? text : text.slice(start.index);
+  const late = lateHandler(rest);
+  if (late !== -1) return detection('xss', 'xss.event-handler', 0.8, rest, late, late + 40);
+  const style = STYLE_ATTRIBUTE.exec(rest);
+  if (style !== null) return detection('xss', 'xss.style-url', 0.7, rest, style.index, style.index + 64);
+  const tag = MARKUP_TAGS.exec(rest);
+  if (tag !== null) return detection('xss', 'xss.markup', 0.65, rest, tag.index, tag.index + 48);
+  // dangling markup: a comment left open swallows the page after the value (a closed one only
+  // comments itself out)
+  const open = rest.lastIndexOf('<!--');
+  if (open !== -1 && rest.indexOf('-->', open + 4) === -1)
+    return detection('xss', 'xss.dangling-markup', 0.6, rest, open, open + 48);
+  // DOM clobbering: an element whose id or name shadows a global the page's script reads
+  const clobber = CLOBBER.exec(rest);
+  if (clobber !== null)
+    return detection('xss', 'xss.dom-clobbering', 0.6, rest, clobber.index, clobber.index + 48);
+  return null;
+}
+
 export function detectXss(input: Inspection): Detection | null {
   const text = input.text;
   if (text.indexOf('<') !== -1) {
@@ -211,7 +290,20 @@ export function detectXss(input: Inspection): Detection | null {
     if (tag !== null) return tag;
     const xslt = text.indexOf('<?xml-stylesheet');
     if (xslt !== -1) return detection('xss', 'xss.stylesheet', 0.8, text, xslt, xslt + 48);
+    const markup = markupInjection(text);
+    if (markup !== null) return markup;
+    const server = SERVER_TAG.exec(text);
+    if (server !== null)
+      return detection('xss', 'xss.server-tag', 0.65, text, server.index, server.index + 48);
   }
+  if (text.indexOf('/*') !== -1) {
+    const split = CSS_SPLIT.exec(text);
+    if (split !== null)
+      return detection('xss', 'xss.css-obfuscation', 0.6, text, split.index, split.index + 48);
+  }
+  const foreign = FOREIGN_MARKUP.exec(text);
+  if (foreign !== null)
+    return detection('xss', 'xss.foreign-markup', 0.75, text, foreign.index, foreign.index + 48);
   if (text.indexOf('=') !== -1) {
     const breakout = BREAKOUT_HANDLER.exec(text);
     if (breakout !== null) {

@@ -111,3 +111,28 @@ test('sqli: prose that uses SQL words and quotes stays clean', () => {
 test('sqli: quote probes, trailing logic and comment-split keywords', () => {
   assertDetected('sqli', ["'", '"\'', "' '", '; --', '&apos;%20OR', 'uni/**/on sel/**/ect', 'exec xp']);
 });
+
+test('sqli: doubled quotes, comments closed or opened across parameters, quote probes, LIKE wildcards', () => {
+  assertDetected('sqli', [
+    'hi"""") or (""""a""""=""""a"""',
+    '"hi"") or (""a""=""a"',
+    'password:*/=1--',
+    ' -- &password=',
+    "'+sqlvuln",
+    "1'1",
+    " like '%'",
+  ]);
+});
+
+test('sqli: look-alikes of the new rules stay clean', () => {
+  assertClean([
+    'She said ""hello"" twice',
+    'Great product -- would buy again',
+    '--verbose',
+    '5\'11" tall',
+    "'tis the season",
+    'I like 100% cotton',
+    "James' car",
+    '/* not sql */ just a comment',
+  ]);
+});

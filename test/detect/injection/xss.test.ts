@@ -73,3 +73,33 @@ test('xss: forms, document tags, SVG link animation, data binding, XSLT', () => 
     '<if expr="new ActiveXObject(\'htmlfile\').parentWindow.alert(2)"></if>',
   ]);
 });
+
+test('xss: markup injection past the tag scanner (parser tricks, CSS URLs, namespaces, forms, dangling markup)', () => {
+  assertDetected('xss', [
+    '<x </onxxx=1',
+    '<x 1=">" onxxx=1',
+    '<div style=content:url(test2.svg)></div>',
+    '<div style="\\63&#9\\06f&#10\\0006c">X</div>',
+    '<a xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="?">',
+    '</html>//["\'`-->]]>]</div>',
+    '<input name="password" type="password" value="secret" />',
+    '<rect fill="white" width="1000" height="1000"/>',
+    '<div id="x">XXX</div>',
+    '<!-- swallow the rest of the page',
+    "<? echo('<SCR)';",
+    '*{color:gre/**/en !/**/important}',
+  ]);
+});
+
+test('xss: the new markup rules leave prose and plain formatting alone', () => {
+  assertClean([
+    '<b>Only online=true</b>',
+    '<p>Thanks for your <strong>fast</strong> reply!</p>',
+    '<ul><li>one</li><li>two</li></ul>',
+    'Use <br> for a line break in the description field',
+    '<!-- a comment -->',
+    'The value must be >= 10 and <= 20',
+    'Set the style in the settings page',
+    'a {margin: 0} /* reset */',
+  ]);
+});
