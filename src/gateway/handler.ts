@@ -13,6 +13,7 @@ import {
   type HeldBody,
   isJsonMediaType,
   type MonitoredRefusal,
+  type NotableDecision,
   type PhaseResult,
   type RequestContext,
   type ResponseBodyHold,
@@ -66,6 +67,8 @@ export interface AccessRecord {
   readonly latencyMs: number;
   readonly upstreamMs: number | undefined;
   readonly monitored: readonly MonitoredRefusal[] | undefined;
+  /** Decisions that refused nothing but are security events (data masked); absent when none. */
+  readonly notable?: readonly NotableDecision[] | undefined;
   /** The authenticated consumer, when the request got that far. */
   readonly consumer?: string | undefined;
   /** The id of the API key used (never the key), for automatic revocation. */
@@ -198,6 +201,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #policy: string | undefined = undefined;
   #upstreamMs: number | undefined = undefined;
   #monitored: MonitoredRefusal[] | undefined = undefined;
+  #notable: NotableDecision[] | undefined = undefined;
   #extra: [string, string][] = [];
   #ctx: RequestContext | undefined = undefined;
   /** The client went away before its response was complete. */
@@ -271,6 +275,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       latencyMs: Math.round(latencyMs * 1000) / 1000,
       upstreamMs: upstreamMs === undefined ? undefined : Math.round(upstreamMs * 1000) / 1000,
       monitored: this.#monitored,
+      notable: this.#notable,
       consumer: identity?.consumer,
       keyId: identity?.keyId,
       loginUser: ctx?.facts.loginUser as string | undefined,
@@ -817,6 +822,11 @@ class Exchange implements Dispatcher.DispatchHandler {
       ...(e.monitored === undefined ? {} : { code: e.monitored.code, evidence: e.monitored.evidence }),
       ...e.detail,
     });
+    // bounded: one response has a handful of filters
+    if (e.notable !== undefined && (this.#notable?.length ?? 0) < 16) {
+      if (this.#notable === undefined) this.#notable = [];
+      this.#notable.push(e.notable);
+    }
     if (e.monitored !== undefined) {
       if (this.#monitored === undefined) this.#monitored = [];
       this.#monitored.push({ policy: e.policy, refusal: e.monitored });

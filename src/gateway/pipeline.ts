@@ -71,12 +71,24 @@ export interface ResponseHead {
   record(event: ResponseEvent): void;
 }
 
+/** A decision that refuses nothing but becomes a security event (e.g. data masked). */
+export interface NotableDecision {
+  readonly policy: string;
+  /** The event code, e.g. `response.masked`; its family is the event's category. */
+  readonly code: string;
+  readonly severity: 'info' | 'low' | 'medium' | 'high';
+  /** Bounded and redacted (types and counts, never the values). */
+  readonly evidence: string;
+}
+
 /** A decision of a response filter that goes to the log (and, with a refusal, to the monitored list). */
 export interface ResponseEvent {
   readonly policy: string;
   readonly event: string;
   /** A refusal a monitor-mode filter would have made. */
   readonly monitored?: Refusal;
+  /** A decision that goes to the security events as well (AccessRecord.notable). */
+  readonly notable?: NotableDecision;
   /** Redacted, bounded facts for the log; never a secret. */
   readonly detail?: Readonly<Record<string, unknown>>;
 }

@@ -242,6 +242,29 @@ function replaceError(head: ResponseHead): ResponseOutcome {
   return { kind: 'replace', status: head.status, headers, body: genericProblem(head.status, head.requestId) };
 }
 
+/** `card:2 email:1`: the types and counts of what was masked, never the values. */
+function maskedEvidence(counts: Readonly<Record<string, number>>): string {
+  let out = '';
+  for (const [type, n] of Object.entries(counts)) if (n > 0) out += `${out === '' ? '' : ' '}${type}:${n}`;
+  return out;
+}
+
+/** Data masked on its way out is a security event (`response.masked`), enforced or not. */
+function recordMasked(
+  cr: CompiledResponse,
+  head: ResponseHead,
+  counts: Readonly<Record<string, number>>,
+): void {
+  if (!cr.enforce) return;
+  const evidence = maskedEvidence(counts);
+  head.record({
+    policy: POLICY,
+    event: 'masked',
+    detail: { status: head.status, masked: evidence },
+    notable: { policy: POLICY, code: 'response.masked', severity: 'low', evidence },
+  });
+}
+
 /** In monitor mode a decision is recorded and the response goes on as it was. */
 function decide(
   cr: CompiledResponse,
@@ -297,6 +320,7 @@ function filterJson(
   }
   let value = parsed.value;
   let removed: readonly string[] | undefined;
+  let maskedCounts: Readonly<Record<string, number>> | undefined;
   if (declared?.kind === 'schema') {
     const res = filterByAllowlist(declared.node, value, {
       maxDepth: cr.maxDepth,
@@ -328,7 +352,10 @@ function filterJson(
         reason: m.reason,
       });
     }
-    if (m.masked > 0) value = m.value;
+    if (m.masked > 0) {
+      value = m.value;
+      maskedCounts = m.counts;
+    }
   }
   if (head.status >= 400 && cr.scrub) {
     const leak = findLeakInJson(value);
@@ -341,6 +368,7 @@ function filterJson(
       });
   }
   if (value === parsed.value) return PASS_RESPONSE;
+  if (maskedCounts !== undefined) recordMasked(cr, head, maskedCounts);
   return decide(
     cr,
     head,
@@ -378,6 +406,7 @@ function filterText(
     const refusal = { ...refuse('response.sensitive'), evidence: Object.keys(counts).join(',') };
     return decide(cr, head, { kind: 'refuse', refusal }, 'sensitive-text', { status: head.status, counts });
   }
+  recordMasked(cr, head, counts);
   const strategies = cr.maskers.typesForRoles(roles);
   let out = '';
   let at = 0;

@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config/load.ts';
+import type { AccessRecord } from '../../src/gateway/handler.ts';
 import { compilePlan } from '../../src/gateway/plan.ts';
 import { type Gateway, startGateway } from '../../src/gateway/server.ts';
+import { eventsFromRecord } from '../../src/platform/events/classify.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
 import { closeServices, createServices, type PolicyServices } from '../../src/policies/services.ts';
@@ -138,6 +140,7 @@ describe('response policy through the gateway', () => {
   let dir: string;
   let base: string;
   const logs: Record<string, unknown>[] = [];
+  const records: AccessRecord[] = [];
   const USER = token('1', 'user');
   const ADMIN = token('3', 'admin');
   // what the upstream answers, per path
@@ -179,6 +182,7 @@ describe('response policy through the gateway', () => {
     gateway = await startGateway(plan, {
       logger: createLogger({ level: 'info' }, sink),
       metrics: createMetrics(),
+      onRecord: (r) => records.push(r),
     });
     base = gateway.listeners[0]!.url;
   });
@@ -245,6 +249,15 @@ describe('response policy through the gateway', () => {
     assert.equal(admin.email, 'alice@example.com');
     assert.match(user.card!, /^pii_[0-9a-f]{16}$/);
     assert.equal(admin.card, user.card, 'the keyed pseudonym is stable across callers');
+    // masking is a security event: types and counts, never the values
+    const masked = records.flatMap((r) => eventsFromRecord(r)).filter((e) => e.code === 'response.masked');
+    assert.ok(masked.length >= 2, JSON.stringify(records.map((r) => r.notable)));
+    for (const e of masked) {
+      assert.equal(e.category, 'response');
+      assert.equal(e.action, 'monitor');
+      assert.doesNotMatch(e.evidence ?? '', /alice|4242/);
+    }
+    assert.ok(masked.some((e) => /email:1/.test(e.evidence ?? '')));
   });
 
   test('a list of 10,000 users: every item filtered and masked, the same card the same pseudonym', async () => {

@@ -31,8 +31,9 @@ export function severityOf(code: string): Severity {
 }
 
 /**
- * The security events one access record carries: its enforced refusal or error, and every refusal a
- * monitor-mode policy would have made. An allowed request without monitor hits carries none.
+ * The security events one access record carries: its enforced refusal or error, every refusal a
+ * monitor-mode policy would have made, and its notable decisions (data masked). An allowed request
+ * with none of these carries none.
  */
 export function eventsFromRecord(record: AccessRecord, time: number = Date.now()): SecurityEvent[] {
   const out: SecurityEvent[] = [];
@@ -66,6 +67,19 @@ export function eventsFromRecord(record: AccessRecord, time: number = Date.now()
         severity: severityOf(m.refusal.code),
         action: 'monitor',
         evidence: redactEvidence(m.refusal.evidence),
+      });
+    }
+  }
+  if (record.notable !== undefined) {
+    // not refusals: recorded with action `monitor`, like the anomaly detections
+    for (const n of record.notable) {
+      out.push({
+        ...base,
+        category: categoryOf(n.code),
+        code: n.code,
+        severity: n.severity,
+        action: 'monitor',
+        evidence: redactEvidence(n.evidence),
       });
     }
   }

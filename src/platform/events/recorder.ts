@@ -76,7 +76,8 @@ export async function createEventRecorder(
     writer: w,
     store,
     onRecord(record) {
-      if (record.decision === 'allow' && record.monitored === undefined) return;
+      if (record.decision === 'allow' && record.monitored === undefined && record.notable === undefined)
+        return;
       try {
         const events = eventsFromRecord(record);
         if (events.length > 0) w.push(events);
