@@ -3,30 +3,32 @@ import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { openInventoryStore } from '../platform/discovery/store.ts';
 import { openEventStore } from '../platform/events/open.ts';
+import { openFindingsStore } from '../platform/findings/store.ts';
 import type { FieldCipher, ResealResult } from '../store/field-cipher.ts';
 import { StoreUrlError } from '../store/postgres.ts';
 import { loadStoreKeys, STORE_KEY_FILE_SETTING, STORE_KEYS_ENV } from '../store/store-keys.ts';
 import { intOption, parseCommandArgs, UsageError } from './args.ts';
 import { type Command, EXIT } from './command.ts';
 
-/** `rampart store`: maintenance of the events and inventory store (data-at-rest key rotation). */
+/** `rampart store`: maintenance of the events store (data-at-rest key rotation). */
 export const storeCommand: Command = {
   name: 'store',
-  summary: 're-encrypt stored events and inventory under the active data-at-rest key',
+  summary: 're-encrypt stored events, inventory and findings under the active data-at-rest key',
   help: `Usage: rampart store rotate-key [--config rampart.yaml] [--store <location>] [--batch-size 500]
 
-Event evidence and the learned inventory are encrypted (AES-256-GCM) under the data-at-rest keys of
-${STORE_KEYS_ENV} ("kid1:base64,kid2:base64") or the file ${STORE_KEY_FILE_SETTING} names; the
-first key is the active one, the others stay readable. To roll a key: put the new key first and
-keep the old one after it, restart the gateways (new values use the new key, old ones still
-read), run "rampart store rotate-key", then remove the old key.
+Event evidence, the learned inventory and imported findings are encrypted (AES-256-GCM) under
+the data-at-rest keys of ${STORE_KEYS_ENV} ("kid1:base64,kid2:base64") or the file
+${STORE_KEY_FILE_SETTING} names; the first key is the active one, the others stay readable. To
+roll a key: put the new key first and keep the old one after it, restart the gateways (new
+values use the new key, old ones still read), run "rampart store rotate-key", then remove the
+old key.
 
 rotate-key reads every row of the events store and rewrites those not under the active key
 (older keys, or plain values stored before a key was configured), a bounded batch per
 transaction, so it can run beside a live gateway. SQLite zeroes freed space (secure_delete) and
-the log is checkpointed, so the old bytes leave the file; PostgreSQL keeps old row versions in its
-table files until VACUUM reuses them: run VACUUM FULL security_events, api_inventory afterwards to
-rewrite the tables at once.
+the log is checkpointed, so the old bytes leave the file; PostgreSQL keeps old row versions in
+its table files until VACUUM reuses them: run VACUUM FULL on security_events, api_inventory and
+finding_imports afterwards to rewrite them at once.
 
 Options:
   -c, --config <file>    config whose events.store and events.keyFile are used (default: rampart.yaml)
@@ -89,22 +91,25 @@ their key is no longer configured) and were left as they were; 2 bad usage, conf
         }\n`,
       );
     let unreadable = 0;
+    // each table opens, reseals and closes in turn: events, the learned inventory, imported findings
+    const tables: [
+      string,
+      () => Promise<{ reseal(n: number): Promise<ResealResult>; close(): Promise<void> }>,
+    ][] = [
+      ['events', () => openEventStore(location, baseDir, { cipher })],
+      ['inventory', () => openInventoryStore(location, baseDir, { cipher })],
+      ['findings', () => openFindingsStore(location, baseDir, { cipher })],
+    ];
     try {
-      const events = await openEventStore(location, baseDir, { cipher });
-      try {
-        const r = await events.reseal(batchSize);
-        report('events', r);
-        unreadable += r.unreadable;
-      } finally {
-        await events.close();
-      }
-      const inventory = await openInventoryStore(location, baseDir, { cipher });
-      try {
-        const r = await inventory.reseal(batchSize);
-        report('inventory', r);
-        unreadable += r.unreadable;
-      } finally {
-        await inventory.close();
+      for (const [name, open] of tables) {
+        const table = await open();
+        try {
+          const r = await table.reseal(batchSize);
+          report(name, r);
+          unreadable += r.unreadable;
+        } finally {
+          await table.close();
+        }
       }
     } catch (err) {
       if (err instanceof StoreUrlError) {

@@ -7,6 +7,7 @@ import type { RampartConfig } from '../config/schema.ts';
 import { createState } from '../state/index.ts';
 import type { SharedState } from '../state/types.ts';
 import { DEFAULT_STORE, openStore } from '../store/open.ts';
+import { loadStoreKeys } from '../store/store-keys.ts';
 import type { ApiKeyRecord, Consumer, Store } from '../store/types.ts';
 import {
   ApiError,
@@ -391,10 +392,17 @@ export async function openAdminApi(
     let events: AdminSources['events'];
     let findings: AdminSources['findings'];
     if (config.events.enabled) {
-      const ev = await openEventStore(config.events.store, baseDir);
+      // the same data-at-rest keys as the gateway's writers, so evidence and findings read back
+      const { cipher } = loadStoreKeys({
+        env: process.env,
+        keyFile: config.events.keyFile,
+        baseDir,
+        production: config.production,
+      });
+      const ev = await openEventStore(config.events.store, baseDir, { cipher });
       closers.push(() => ev.close());
       events = ev;
-      const fs = await openFindingsStore(config.events.store, baseDir);
+      const fs = await openFindingsStore(config.events.store, baseDir, { cipher });
       closers.push(() => fs.close());
       findings = fs;
     }

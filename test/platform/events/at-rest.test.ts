@@ -11,6 +11,7 @@ import { Inventory } from '../../../src/platform/discovery/inventory.ts';
 import { openInventoryStore } from '../../../src/platform/discovery/store.ts';
 import { openEventStore } from '../../../src/platform/events/open.ts';
 import type { SecurityEvent } from '../../../src/platform/events/types.ts';
+import { openFindingsStore } from '../../../src/platform/findings/store.ts';
 import { createFieldCipher, type FieldCipher } from '../../../src/store/field-cipher.ts';
 import { dropSchema, PG_URL, pgSchema } from '../../store/pg.ts';
 
@@ -185,6 +186,49 @@ function suite(backend: Backend) {
     }
   });
 
+  test('imported findings are sealed too, survive a rotation, and a tampered import is skipped', async () => {
+    const marker = `MARKER-${randomBytes(8).toString('hex')}`;
+    const location = await backend.fresh();
+    const finding = {
+      tool: 'scan' as const,
+      rule: 'jwt-weak-secret',
+      title: 'Weak JWT secret',
+      severity: 'critical' as const,
+      category: 'API2',
+      location: 'GET /users/{id}',
+      message: `secret s*******3 forged a token for ${marker}`,
+      remediation: null,
+    };
+    let store = await openFindingsStore(location, '.', { cipher: k1 });
+    await store.add({ tool: 'scan', source: 'a.json', findings: [finding] }, 1);
+    await store.add({ tool: 'scan', source: 'b.json', findings: [{ ...finding, rule: 'bola' }] }, 2);
+    await store.close();
+    const raw = await backend.raw(location);
+    assert.ok(!raw.includes(marker) && raw.includes('enc:v1:k1:'));
+    store = await openFindingsStore(location, '.', { cipher: createFieldCipher([k2Key, k1Key]) });
+    try {
+      assert.equal((await store.list()).findings.length, 2);
+      assert.deepEqual(await store.reseal(1), { scanned: 2, resealed: 2, unreadable: 0 });
+    } finally {
+      await store.close();
+    }
+    await backend.exec(
+      location,
+      `UPDATE finding_imports SET data = ${backend.p(1)} WHERE source = ${backend.p(2)}`,
+      [`enc:v1:k2:${'A'.repeat(40)}`, 'b.json'],
+    );
+    store = await openFindingsStore(location, '.', { cipher: createFieldCipher([k2Key]) });
+    try {
+      const { findings } = await store.list();
+      assert.deepEqual(
+        findings.map((f) => [f.rule, f.message]),
+        [['jwt-weak-secret', finding.message]],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   test('inventory rows: rotation re-encrypts them, tampering skips the row and reports it', async () => {
     const location = await backend.fresh();
     const inv = new Inventory();
@@ -279,9 +323,10 @@ describe('PostgreSQL: data at rest', { skip: 'skip' in pgs ? pgs.skip : false },
     async raw(url) {
       return withClient(schemaOf(url), async (c) => {
         // rows ordered by id so the tamper test can pair them with the store's ids
-        const e = await c.query('SELECT * FROM security_events ORDER BY id');
+        const e = await c.query('SELECT * FROM security_events ORDER BY id').catch(() => ({ rows: [] }));
         const i = await c.query('SELECT * FROM api_inventory').catch(() => ({ rows: [] }));
-        return JSON.stringify([e.rows, i.rows]);
+        const f = await c.query('SELECT * FROM finding_imports').catch(() => ({ rows: [] }));
+        return JSON.stringify([e.rows, i.rows, f.rows]);
       });
     },
     async exec(url, sql, params) {
