@@ -24,6 +24,7 @@ export type RefusalCode =
   | 'auth.jwt.alg'
   | 'auth.jwt.claims'
   | 'auth.jwt.revoked'
+  | 'auth.jwt.unissued'
   | 'auth.token.inactive'
   | 'auth.mtls.invalid'
   | 'auth.unavailable'
@@ -105,6 +106,7 @@ export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freez
   'auth.jwt.alg': { status: 401, title: 'Token algorithm not allowed' },
   'auth.jwt.claims': { status: 401, title: 'Token claims not accepted' },
   'auth.jwt.revoked': { status: 401, title: 'Token revoked' },
+  'auth.jwt.unissued': { status: 401, title: 'Token not issued through the gateway' },
   'auth.token.inactive': { status: 401, title: 'Token not active' },
   'auth.mtls.invalid': { status: 401, title: 'Client certificate not accepted' },
   'auth.unavailable': { status: 503, title: 'Authentication service unavailable' },

@@ -64,6 +64,8 @@ export interface JwtSettings {
   readonly requiredClaims: readonly string[];
   readonly claims: ClaimPaths;
   readonly revocations: RevocationSet | undefined;
+  /** Set by `issuedThrough`: true for tokens the gateway saw issued; others are refused (auth.jwt.unissued). */
+  readonly issued?: ((token: string) => boolean) | undefined;
   /**
    * How long a verified token is remembered (never past its `exp`), so a client reusing a token
    * costs a map lookup instead of a signature check; 0 turns it off. Default 60 s.
@@ -117,7 +119,7 @@ export function createJwtVerifier(
     if (cacheMs > 0) {
       const hit = verified.get(token);
       if (hit !== undefined) {
-        if (hit.until > now()) return revokedOr(hit.result);
+        if (hit.until > now()) return issuedOr(token, revokedOr(hit.result));
         verified.delete(token);
       }
     }
@@ -125,7 +127,7 @@ export function createJwtVerifier(
   };
 
   async function verifyAndRemember(token: string): Promise<JwtResult> {
-    const result = await verifyUncached(token);
+    const result = issuedOr(token, await verifyUncached(token));
     if (cacheMs > 0 && result.ok && typeof result.identity.claims.exp === 'number') {
       const until = Math.min(result.identity.claims.exp * 1000, now() + cacheMs);
       if (verified.size >= MAX_CACHED_TOKENS) {
@@ -135,6 +137,12 @@ export function createJwtVerifier(
       verified.set(token, { until, result });
     }
     return result;
+  }
+
+  // checked after the signature, so a malformed or expired token keeps its own refusal code
+  function issuedOr(token: string, result: JwtResult): JwtResult {
+    if (!result.ok || settings.issued === undefined || settings.issued(token)) return result;
+    return fail('auth.jwt.unissued', 'token was not issued through this gateway');
   }
 
   // a cached token is still checked against revocations made since it was verified

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { type Authenticator, apiKeyAuthenticator, jwtAuthenticator } from './authenticators.ts';
 import { introspectionAuthenticator } from './introspection.ts';
+import { issuedChecker } from './issued.ts';
 import { JwksCache } from './jwks.ts';
 import {
   createJwtVerifier,
@@ -110,6 +111,7 @@ function jwtSettings(
     requiredClaims: cfg.requiredClaims,
     claims: cfg.claims,
     revocations: services?.revocations,
+    ...(cfg.issuedThrough === undefined ? {} : { issued: issuedChecker(services?.state) }),
   };
 }
 

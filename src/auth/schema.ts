@@ -68,6 +68,29 @@ const Jwt = Type.Object(
     maxLifetimeSeconds: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
     requiredClaims: Type.Array(ClaimPath, { default: ['exp'], maxItems: 32 }),
     claims: Claims,
+    issuedThrough: Type.Optional(
+      Type.Object(
+        {
+          operation: Type.String({
+            minLength: 1,
+            maxLength: 256,
+            description: 'operationId of the login operation whose 2xx JSON response carries the token',
+          }),
+          field: Type.String({
+            minLength: 1,
+            maxLength: 128,
+            pattern: '^[A-Za-z0-9_:.-]+$',
+            default: 'token',
+            description: 'dotted path of the token in that response',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'accept only tokens this gateway saw the login operation issue: a token forged with a weak or leaked upstream secret never passed through it (401 auth.jwt.unissued)',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -14,6 +14,8 @@ export interface AuthServices {
   /** Present when `auth.pepper` is set (API keys need both). */
   readonly store: Store | undefined;
   readonly keys: KeyService | undefined;
+  /** The shared state (tokens seen issued live there); undefined only outside a gateway. */
+  readonly state?: SharedState | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function createAuthServices(
     revocations,
     store,
     keys,
+    state,
     async close() {
       await keys?.close();
       await store?.close();

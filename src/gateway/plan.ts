@@ -256,6 +256,21 @@ export async function compilePlan(
     tls.push(l.tls === undefined ? undefined : await readTls(loaded, i, l.tls));
   }
 
+  for (const [name, jwt] of Object.entries(config.auth?.jwt ?? {})) {
+    const op = jwt.issuedThrough?.operation;
+    if (op === undefined) continue;
+    const found = routes.some((r) => {
+      const id = r.operation?.operationId;
+      return id !== undefined && (id === op || `${r.api.name}:${id}` === op);
+    });
+    if (!found) {
+      throw new ConfigError(`issuedThrough names no operation of the apis: "${op.slice(0, 80)}"`, {
+        key: `auth.jwt.${name}.issuedThrough.operation`,
+        hint: 'an operationId (or api:operationId) of the login operation',
+      });
+    }
+  }
+
   const warnings: string[] = [];
   const unauthenticated = routes.filter((r) => r.authenticated && r.phases?.authenticate == null);
   if (unauthenticated.length > 0) {

@@ -14,6 +14,7 @@ import { rateLimitPolicy } from './ratelimit.ts';
 import { resourceLimitsPolicy } from './resource-limits.ts';
 import { responsePolicy } from './response.ts';
 import type { PolicyServices } from './services.ts';
+import { tokenCapturePolicy } from './token-capture.ts';
 import { validatePolicy } from './validate.ts';
 
 /** What a policy factory sees when it compiles its slice of config for one route, once, at load. */
@@ -48,6 +49,8 @@ export interface PolicyFactory {
  */
 export const POLICY_FACTORIES: readonly PolicyFactory[] = [
   authnPolicy,
+  // on login operations: records the tokens they issue, before any response filter can mask them
+  tokenCapturePolicy,
   authzPolicy,
   clientGatePolicy,
   bruteForceGatePolicy,

@@ -26,7 +26,11 @@ export class MemoryState implements SharedState {
   readonly #maxKeys: number;
   readonly #cells = new Map<string, Cell>();
   readonly #leases = new Map<string, Map<string, number>>();
-  readonly #sets: Record<SetName, Map<string, number>> = { block: new Map(), revoked: new Map() };
+  readonly #sets: Record<SetName, Map<string, number>> = {
+    block: new Map(),
+    revoked: new Map(),
+    issued: new Map(),
+  };
   readonly #channels = new Map<string, Set<(message: string) => void>>();
 
   constructor(options: MemoryStateOptions = {}) {

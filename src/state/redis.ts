@@ -73,7 +73,7 @@ function script(source: string): Script {
 
 const SCRIPTS = { take: script(TAKE), quota: script(QUOTA), incr: script(INCR), acquire: script(ACQUIRE) };
 const SET_SCRIPT = script(SET_MEMBER);
-const SETS: readonly SetName[] = ['block', 'revoked'];
+const SETS: readonly SetName[] = ['block', 'revoked', 'issued'];
 
 /**
  * Shared state on Redis (cluster mode). Every check is one round trip: a Lua script, loaded once
@@ -313,7 +313,7 @@ export class RedisState implements SharedState {
       if (a < 0 || b < 0) return;
       const set = message.slice(0, a);
       const until = Number(message.slice(a + 1, b));
-      if ((set === 'block' || set === 'revoked') && Number.isFinite(until)) {
+      if ((set === 'block' || set === 'revoked' || set === 'issued') && Number.isFinite(until)) {
         this.#mirror.applySet(set, message.slice(b + 1), until);
       }
       return;

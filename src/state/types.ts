@@ -23,8 +23,8 @@ export interface QuotaResult {
   readonly remaining: number;
 }
 
-/** The named expiring sets every process mirrors locally: blocked subjects and revoked tokens. */
-export type SetName = 'block' | 'revoked';
+/** The named expiring sets every process mirrors locally: blocked subjects, revoked tokens and tokens seen issued. */
+export type SetName = 'block' | 'revoked' | 'issued';
 
 /** A change to an expiring set, as broadcast to every process. */
 export interface SetChange {
