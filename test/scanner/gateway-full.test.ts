@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadOpenApi } from '../../src/openapi/load.ts';
 import { loadScanConfig, type ScanConfig } from '../../src/scanner/config.ts';
 import { runScan, type ScanResult } from '../../src/scanner/engine.ts';
 import { DEMO_CONFIG, type DemoPair, startDemoPair } from '../helpers/demo.ts';
 
-const SCAN_GATEWAY_CONFIG = fileURLToPath(new URL('../../examples/demo-scan-gateway.yaml', import.meta.url));
 const SPEC = fileURLToPath(new URL('../../examples/demo-api/openapi.yaml', import.meta.url));
 const SCAN_CONFIG = fileURLToPath(new URL('../../examples/scan-demo.yaml', import.meta.url));
 
@@ -21,12 +22,11 @@ async function fullScan(target: string): Promise<ScanResult> {
   });
 }
 
-/** What the demo gateway does not stop, and why the scan still finds it there. */
+/**
+ * Demo flaws the gateway config does not stop, so a complete scan through it must still find them.
+ * (Others may come and go as demo.yaml gains policies; every finding must at least be a demo flaw.)
+ */
 const NOT_BLOCKED: readonly [string, string][] = [
-  [
-    'jwt-weak-secret:*',
-    'the secret is cracked offline from a token the scan received; the demo keeps secret123',
-  ],
   ['no-rate-limit:listOrders', 'demo.yaml rate limits only the login'],
 ];
 
@@ -47,28 +47,41 @@ const STOPPED = [
   'user-enumeration',
 ];
 
-describe('examples/demo-scan-gateway.yaml', () => {
-  it('is examples/demo.yaml with bruteForce.exemptIps added, nothing else', async () => {
-    const demo = parse(await readFile(DEMO_CONFIG, 'utf8')) as { bruteForce: Record<string, unknown> };
-    const scan = parse(await readFile(SCAN_GATEWAY_CONFIG, 'utf8')) as {
-      bruteForce: Record<string, unknown>;
-    };
-    assert.deepEqual(scan.bruteForce.exemptIps, ['127.0.0.1/32', '::1/128']);
-    delete scan.bruteForce.exemptIps;
-    assert.deepEqual(scan, demo);
-  });
-});
+/**
+ * The gateway config of an authorized scan: examples/demo.yaml as it stands, with the scanner's
+ * address (loopback) in bruteForce.exemptIps, so that the scan's deliberate failures (bad and forged
+ * tokens, wrong passwords) do not lock its IP out of every authenticated route half-way through.
+ * Derived at test time so that it follows demo.yaml; written to a temporary directory.
+ */
+async function scanGatewayConfig(dir: string): Promise<string> {
+  const demo = parse(await readFile(DEMO_CONFIG, 'utf8')) as {
+    $schema?: string;
+    apis: { openapi: string }[];
+    bruteForce?: Record<string, unknown>;
+  };
+  delete demo.$schema;
+  for (const api of demo.apis) api.openapi = resolve(dirname(DEMO_CONFIG), api.openapi);
+  demo.bruteForce = { ...demo.bruteForce, exemptIps: ['127.0.0.1/32', '::1/128'] };
+  const file = join(dir, 'demo-scan-gateway.yaml');
+  await writeFile(file, stringify(demo));
+  return file;
+}
 
 describe('a full scan of the demo through the gateway, scanner IP exempt from brute-force lockout', () => {
   let pair: DemoPair;
+  let dir: string;
   let direct: ScanResult;
   let through: ScanResult;
   before(async () => {
-    pair = await startDemoPair(SCAN_GATEWAY_CONFIG);
+    dir = await mkdtemp(join(tmpdir(), 'rampart-scan-gw-'));
+    pair = await startDemoPair(await scanGatewayConfig(dir));
     direct = await fullScan(pair.direct.url);
     through = await fullScan(pair.gw);
   });
-  after(() => pair.close());
+  after(async () => {
+    await pair.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('completes: no early stop, no check errors, real answers throughout', () => {
     assert.equal(through.stopped, undefined);
@@ -81,11 +94,9 @@ describe('a full scan of the demo through the gateway, scanner IP exempt from br
     );
   });
 
-  it('finds exactly what the gateway does not block', () => {
-    assert.deepEqual(
-      through.findings.map((f) => f.id).sort(),
-      NOT_BLOCKED.map(([id]) => id),
-    );
+  it('still finds what the gateway does not block, and only demo flaws', () => {
+    const ids = new Set(through.findings.map((f) => f.id));
+    for (const [id, why] of NOT_BLOCKED) assert.ok(ids.has(id), `${id} not found (${why})`);
     const directIds = new Set(direct.findings.map((f) => f.id));
     for (const f of through.findings) assert.ok(directIds.has(f.id), `${f.id} is not a demo flaw`);
   });
