@@ -1,11 +1,13 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { type CounterSeries, type HistogramSeries, LocalCounter, LocalHistogram } from './local-metrics.ts';
 
 /** The gateway's Prometheus metrics, in a registry of their own (no global state). */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'api' | 'route' | 'status' | 'decision'>;
-  readonly duration: Histogram<'api' | 'route'>;
-  readonly upstreamDuration: Histogram<'upstream'>;
+  // per-request metrics: plain-number series, read by prom-client when scraped (local-metrics.ts)
+  readonly requests: LocalCounter<'api' | 'route' | 'status' | 'decision'>;
+  readonly duration: LocalHistogram<'api' | 'route'>;
+  readonly upstreamDuration: LocalHistogram<'upstream'>;
   readonly inFlight: Gauge;
   /** What the in-flight gauge sums when scraped: each gateway's live request count. */
   readonly inFlightSources: Set<{ readonly inFlight: number }>;
@@ -21,20 +23,20 @@ export function createMetrics(prefix = 'rampart_'): GatewayMetrics {
   const buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
   return {
     registry,
-    requests: new Counter({
+    requests: new LocalCounter({
       name: `${prefix}requests_total`,
       help: 'Requests by API, route, response status and gateway decision',
       labelNames: ['api', 'route', 'status', 'decision'],
       registers: [registry],
     }),
-    duration: new Histogram({
+    duration: new LocalHistogram({
       name: `${prefix}request_duration_seconds`,
       help: 'Time from request to the end of the response, as the gateway saw it',
       labelNames: ['api', 'route'],
       buckets,
       registers: [registry],
     }),
-    upstreamDuration: new Histogram({
+    upstreamDuration: new LocalHistogram({
       name: `${prefix}upstream_duration_seconds`,
       help: 'Time until the upstream answered with headers',
       labelNames: ['upstream'],
@@ -68,8 +70,8 @@ export function createMetrics(prefix = 'rampart_'): GatewayMetrics {
   };
 }
 
-type Child = { inc(): void };
-type ObserveChild = { observe(v: number): void };
+type Child = CounterSeries;
+type ObserveChild = HistogramSeries;
 
 /** The route facts a request is counted under. */
 export interface RecordedRoute {
@@ -96,9 +98,9 @@ interface RouteSlot {
 }
 
 /**
- * Record finished requests. Label children are cached per route object and per status and decision,
- * so the hot path does two Map lookups instead of prom-client's per-call label hashing and no
- * string building. The caches are bounded: past the cap a label set is recorded the slow way.
+ * Record finished requests. Series are cached per route object and per status and decision, so the
+ * hot path does two Map lookups and number increments, and builds no string. The caches are
+ * bounded: past the cap a label set is looked up by its values.
  */
 export function createRequestRecorder(metrics: GatewayMetrics): RequestRecorder {
   // routes of replaced plans drop out with their plan
