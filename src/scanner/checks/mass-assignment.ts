@@ -1,6 +1,7 @@
-/** API3: properties a client must not set (role, isAdmin, undeclared ones) are accepted and stick. */
+/** API3: properties a client must not set (role, isAdmin, readOnly, undeclared ones) are accepted and stick. */
+import type { Operation } from '../../openapi/operations.ts';
 import type { Check } from '../context.ts';
-import { jsonRequestSchema, pathParamNames } from '../ops.ts';
+import { jsonRequestSchema, jsonResponseSchema, pathParamNames } from '../ops.ts';
 import type { CheckMeta } from '../types.ts';
 import { exampleValue, objectProperties } from '../values.ts';
 import { ok, parseJson, perOperation } from './util.ts';
@@ -14,7 +15,7 @@ const meta: CheckMeta = {
   severityReason:
     'Any authenticated user sets properties like role or isAdmin on their own account: privilege escalation with one request.',
   description:
-    'An update carrying role / isAdmin / undeclared properties is accepted and the values are read back.',
+    'An update carrying role / isAdmin / readOnly / undeclared properties is accepted and the values are read back.',
   remediation:
     'Bind only declared fields; the Rampart gateway `validate` policy refuses request bodies with properties the OpenAPI schema does not declare (400 input.schema), with additionalProperties: false.',
 };
@@ -30,7 +31,36 @@ const PRIVILEGED: Readonly<Record<string, unknown>> = {
   rampart_probe: 'rampart-mass-assignment',
 };
 
-/** Sends the normal update plus privileged properties on the identity's own object, then reads it back. */
+const MAX_READ_ONLY = 10;
+
+/**
+ * Properties the document marks readOnly (in the update's schema or the read's answer), each with a
+ * value of its type that differs from the current one; never `id` or a path parameter (the object
+ * would move away from its owner).
+ */
+function readOnlyProbes(
+  op: Operation,
+  getOp: Operation,
+  original: Record<string, unknown>,
+): Record<string, unknown> {
+  const props = {
+    ...objectProperties(jsonResponseSchema(getOp, 200)),
+    ...objectProperties(jsonRequestSchema(op)),
+  };
+  const skip = new Set(['id', ...pathParamNames(op)]);
+  const out: Record<string, unknown> = {};
+  for (const [k, schema] of Object.entries(props)) {
+    if (schema.readOnly !== true || skip.has(k) || Object.keys(out).length >= MAX_READ_ONLY) continue;
+    const was = original[k];
+    if (typeof was === 'number' && Number.isFinite(was)) out[k] = was + 1000;
+    else if (typeof was === 'boolean') out[k] = !was;
+    else if (typeof was === 'string')
+      out[k] = schema.format === 'date-time' ? '2001-02-03T04:05:06Z' : 'rampart-read-only';
+  }
+  return out;
+}
+
+/** Sends the normal update plus privileged and readOnly properties on the identity's own object, then reads it back. */
 export const massAssignmentCheck: Check = {
   meta,
   order: 70,
@@ -41,7 +71,7 @@ export const massAssignmentCheck: Check = {
         (op.method === 'patch' || op.method === 'put') &&
         jsonRequestSchema(op) !== undefined &&
         plan.operations.some((o) => o.method === 'get' && o.path === op.path),
-      () => 'role/isAdmin/undeclared properties, read back',
+      () => 'role/isAdmin/readOnly/undeclared properties, read back',
     ),
   async run(unit, ctx) {
     const op = unit.op;
@@ -59,6 +89,8 @@ export const massAssignmentCheck: Check = {
     const declared = objectProperties(jsonRequestSchema(op));
     const inject: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(PRIVILEGED)) if (declared[k] === undefined) inject[k] = v;
+    for (const [k, v] of Object.entries(readOnlyProbes(op, getOp, original as Record<string, unknown>)))
+      inject[k] ??= v;
     const base = exampleValue(jsonRequestSchema(op));
     const body = { ...(typeof base === 'object' && base !== null ? base : {}), ...inject };
     const write = ctx.build(op, { identity, path: values, body });
