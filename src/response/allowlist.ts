@@ -27,6 +27,8 @@ export interface ObjectFacet {
   readonly writeOnly: Set<string>;
   readonly patterns: { readonly re: RegExp; readonly node: Node }[];
   additional: Additional;
+  /** The response fast path's key table (fast-pass.ts), built on first use. */
+  keyTable?: object;
 }
 
 interface ArrayFacet {

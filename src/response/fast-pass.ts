@@ -42,7 +42,6 @@ interface KeyTable {
 // as int32: a larger literal would make the hash a double in the hot loop
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
-const tables = new WeakMap<ObjectFacet, KeyTable>();
 
 function hashBytes(bytes: Uint8Array): number {
   let h = FNV_OFFSET;
@@ -56,7 +55,8 @@ function keyEntry(name: string, child: Node | 'writeOnly'): KeyEntry {
 }
 
 function tableOf(obj: ObjectFacet): KeyTable {
-  let t = tables.get(obj);
+  // kept on the facet itself: a WeakMap lookup per object costs more than the scan of its keys
+  let t = obj.keyTable as KeyTable | undefined;
   if (t !== undefined) return t;
   const entries: KeyEntry[] = [];
   for (const [name, child] of obj.props) {
@@ -72,7 +72,7 @@ function tableOf(obj: ObjectFacet): KeyTable {
     slots[s] = idx + 1;
   });
   t = { mask: size - 1, slots, entries, byName: new Map(entries.map((e) => [e.name, e])), first: null };
-  tables.set(obj, t);
+  obj.keyTable = t;
   return t;
 }
 
