@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 /** One data-at-rest key: an id stored beside each value, and 32 bytes of AES-256 key. */
 export interface StoreKey {
@@ -35,6 +35,8 @@ const PREFIX = 'enc:v1:';
 const RAW = 'raw:';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
+/** Nonces drawn from the CSPRNG this many at a time: one call per 256 values instead of one each. */
+const NONCE_POOL = 256;
 /** Bigger sealed values than this are refused unread (a column is bounded well below it). */
 const MAX_SEALED_CHARS = 4 * 1024 * 1024;
 
@@ -58,20 +60,33 @@ export function openWithout(stored: string): Opened {
 export function createFieldCipher(keys: readonly StoreKey[]): FieldCipher {
   const first = keys[0];
   if (first === undefined) throw new RangeError('at least one store key is needed');
-  const byKid = new Map<string, Buffer>();
+  // KeyObjects: createCipheriv with a raw Buffer re-imports the key on every call (3x slower)
+  const byKid = new Map<string, KeyObject>();
   for (const k of keys) {
     if (!KID.test(k.kid)) throw new RangeError('a store key id is 1-32 characters of A-Z a-z 0-9 _ -');
     if (k.key.length !== 32) throw new RangeError(`store key "${k.kid}" is not 32 bytes`);
     if (byKid.has(k.kid)) throw new RangeError(`store key id "${k.kid}" is listed twice`);
-    byKid.set(k.kid, Buffer.from(k.key));
+    byKid.set(k.kid, createSecretKey(Buffer.from(k.key)));
   }
   const activeKid = first.kid;
-  const activeKey = byKid.get(activeKid) as Buffer;
+  const activeKey = byKid.get(activeKid) as KeyObject;
+  // random 96-bit nonces, each used once: slices of a CSPRNG block, consumed in order
+  let pool = Buffer.alloc(0);
+  let poolAt = 0;
+  const nextNonce = (): Buffer => {
+    if (poolAt >= pool.length) {
+      pool = randomBytes(NONCE_BYTES * NONCE_POOL);
+      poolAt = 0;
+    }
+    const nonce = pool.subarray(poolAt, poolAt + NONCE_BYTES);
+    poolAt += NONCE_BYTES;
+    return nonce;
+  };
 
   return {
     activeKid,
     seal(plain, aad) {
-      const nonce = randomBytes(NONCE_BYTES);
+      const nonce = nextNonce();
       const c = createCipheriv('aes-256-gcm', activeKey, nonce, { authTagLength: TAG_BYTES });
       c.setAAD(Buffer.from(aad, 'utf8'));
       const body = Buffer.concat([nonce, c.update(plain, 'utf8'), c.final(), c.getAuthTag()]);
