@@ -8,6 +8,9 @@ import { openSqliteEventStore } from '../../../src/platform/events/sqlite.ts';
 import { json, spawnCli } from '../../helpers/cli.ts';
 import { startUpstream, TEST_OPENAPI, type TestUpstream } from '../../helpers/gateway.ts';
 
+// generous: on a loaded shared machine a gateway process can take many seconds to start
+const STARTUP_MS = 60_000;
+
 let dir = '';
 let up: TestUpstream;
 before(async () => {
@@ -64,7 +67,7 @@ async function runOnce(config: string, tag: string, target: number): Promise<num
   const p = spawnCli(['gateway', '--config', config]);
   const agent = new Agent({ connections: 4 });
   try {
-    const line = json(await p.waitFor((l) => json(l)?.msg === 'gateway listening'))!;
+    const line = json(await p.waitFor((l) => json(l)?.msg === 'gateway listening', STARTUP_MS))!;
     const load = await refusals((line.listeners as string[])[0]!, tag, target, agent);
     await load.reached();
     p.child.kill('SIGTERM');
@@ -110,7 +113,7 @@ test('a full queue drops and counts: rampart_events_dropped_total in /metrics, q
   );
   const p = spawnCli(['gateway', '--config', config]);
   try {
-    const line = json(await p.waitFor((l) => json(l)?.msg === 'gateway listening'))!;
+    const line = json(await p.waitFor((l) => json(l)?.msg === 'gateway listening', STARTUP_MS))!;
     const url = (line.listeners as string[])[0]!;
     for (let i = 0; i < 20; i++) {
       const r = await request(`${url}/undeclared/${i}`);

@@ -277,7 +277,7 @@ describe('rampart gateway (process)', () => {
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
       });
       try {
-        const line = json(await p.waitFor((l) => json(l)?.msg === 'gateway listening'))!;
+        const line = json(await p.waitFor((l) => json(l)?.msg === 'gateway listening', 60_000))!;
         const url = (line.listeners as string[])[0]!;
         for (let i = 0; i < 3; i++) {
           const res = await request(`${url}/v1/health`);
