@@ -15,6 +15,8 @@ export interface NginxConfOptions {
   readonly upstream: string;
   /** Run workers as root (only when the master runs as root: the temp dir is root's). */
   readonly userRoot: boolean;
+  /** Load ModSecurity v3 with these rules (the module's path and the rules file). */
+  readonly modsecurity?: { readonly module: string; readonly rulesFile: string };
 }
 
 /**
@@ -24,7 +26,8 @@ export interface NginxConfOptions {
  */
 export function nginxConf(o: NginxConfOptions): string {
   const d = o.dir;
-  return `${o.userRoot ? 'user root;\n' : ''}worker_processes 1;
+  const m = o.modsecurity;
+  return `${m === undefined ? '' : `load_module ${m.module};\n`}${o.userRoot ? 'user root;\n' : ''}worker_processes 1;
 daemon off;
 pid ${d}/nginx.pid;
 error_log ${d}/error.log warn;
@@ -35,7 +38,7 @@ http {
   proxy_temp_path ${d}/proxy;
   fastcgi_temp_path ${d}/fastcgi;
   uwsgi_temp_path ${d}/uwsgi;
-  scgi_temp_path ${d}/scgi;
+  scgi_temp_path ${d}/scgi;${m === undefined ? '' : `\n  modsecurity on;\n  modsecurity_rules_file ${m.rulesFile};`}
   keepalive_timeout 65s;
   keepalive_requests 1000000;
   upstream bench_upstream {
@@ -91,6 +94,82 @@ export async function startNginx(ctx: RowContext): Promise<Target | Skipped> {
     url: `http://127.0.0.1:${port}`,
     headers: {},
     note: `nginx ${nginxVersion(bin)}`,
+    stop: () => stopChild(child),
+  };
+}
+
+const MODSEC_MODULE = '/usr/lib/nginx/modules/ngx_http_modsecurity_module.so';
+const CRS_RULES = '/usr/share/modsecurity-crs/rules';
+
+/**
+ * ModSecurity v3 with the OWASP CRS at a paranoia level, blocking, no audit log: the settings of
+ * bench/modsec-compare.ts, plus the recommended JSON body processor so a JSON POST is inspected.
+ */
+export function crsRules(paranoia: number): string {
+  return `SecRuleEngine On
+SecRequestBodyAccess On
+SecRequestBodyLimit 13107200
+SecResponseBodyAccess Off
+SecAuditEngine Off
+SecDebugLogLevel 0
+SecArgumentSeparator &
+SecCookieFormat 0
+SecRule REQUEST_HEADERS:Content-Type "^application/json" "id:200001,phase:1,t:none,t:lowercase,pass,nolog,ctl:requestBodyProcessor=JSON"
+SecDefaultAction "phase:1,log,auditlog,pass"
+SecDefaultAction "phase:2,log,auditlog,pass"
+SecAction "id:900000,phase:1,nolog,pass,t:none,setvar:tx.paranoia_level=${paranoia}"
+SecAction "id:900990,phase:1,nolog,pass,t:none,setvar:tx.crs_setup_version=334"
+Include ${CRS_RULES}/*.conf
+`;
+}
+
+/**
+ * Row (w): nginx + ModSecurity v3 + OWASP CRS at paranoia level 1, pinned like row (e), in front
+ * of the same upstream (issue 11: validation + inspection ≥ 20 × its throughput).
+ */
+export async function startNginxModsec(ctx: RowContext): Promise<Target | Skipped> {
+  let bin = nginxBinary();
+  if (
+    (bin === null || !existsSync(MODSEC_MODULE) || !existsSync(CRS_RULES)) &&
+    aptInstall(['nginx', 'libnginx-mod-http-modsecurity', 'modsecurity-crs'], ctx.log)
+  )
+    bin = nginxBinary();
+  if (bin === null || !existsSync(MODSEC_MODULE) || !existsSync(CRS_RULES))
+    return {
+      skip: 'nginx with ModSecurity and the CRS is not installed and cannot be (needs root and apt-get)',
+    };
+  const dir = join(ctx.tmpDir, 'nginx-modsec');
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  const rulesFile = join(dir, 'modsec.conf');
+  writeFileSync(rulesFile, crsRules(1));
+  const upstream = new URL(ctx.upstreamUrl).host;
+  writeFileSync(
+    conf,
+    nginxConf({
+      dir,
+      listenPort: port,
+      upstream,
+      userRoot: process.getuid?.() === 0,
+      modsecurity: { module: MODSEC_MODULE, rulesFile },
+    }),
+  );
+  const child = spawnChild(
+    'nginx-modsec',
+    pinned(ctx.proxyCpu, [bin, '-p', dir, '-c', conf, '-e', join(dir, 'error.log')]),
+  );
+  try {
+    await waitForPort(port, 20_000, child);
+  } catch (err) {
+    await stopChild(child);
+    return { skip: `nginx with ModSecurity did not start: ${(err as Error).message}` };
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    headers: {},
+    note: `nginx ${nginxVersion(bin)} + ModSecurity v3 + CRS PL1`,
+    ...(child.proc.pid === undefined ? {} : { pid: child.proc.pid }),
     stop: () => stopChild(child),
   };
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNginx } from './nginx.ts';
+import { startNginx, startNginxModsec } from './nginx.ts';
 import { rampartRow, startReference } from './node-rows.ts';
 import type { RowSpec } from './target.ts';
 
@@ -111,6 +111,8 @@ export const ROWS: readonly RowSpec[] = [
     start: rampartRow('bench/configs/events-on.yaml'),
   },
   { key: 'e', label: 'nginx reverse proxy', start: startNginx },
+  // issue 11: the throughput of validation + inspection against this on the same request
+  { key: 'w', label: 'nginx + ModSecurity v3 + OWASP CRS PL1', start: startNginxModsec },
 ];
 
 /** Ratios of requests/s printed when both rows were measured: [numerator, denominator]. */
@@ -133,4 +135,6 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   ['g', 'h'],
   // issue 9 target: recording security events costs ≤ 5% (y/x ≥ 0.95)
   ['y', 'x'],
+  // issue 11 target: validation + inspection ≥ 20 × nginx + ModSecurity + CRS PL1 on the same request
+  ['v', 'w'],
 ];
