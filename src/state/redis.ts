@@ -109,10 +109,9 @@ export class RedisState implements SharedState {
     };
     // parsed first: a malformed URL is a start-up error, not a client that retries forever
     const target = parseRedisUrl(options.url);
-    // Auto-pipelining: the commands of one event-loop turn (every request whose bytes arrived in it)
-    // leave in one write and their replies come back in one read. Each command keeps its own reply,
-    // error and timeout; only the syscalls are shared.
-    this.#client = connectRedis(target, { ...redisOptions, enableAutoPipelining: true });
+    // No auto-pipelining: measured with 50 concurrent takes on this machine, it cost the client ~2.5 µs
+    // more CPU per EVALSHA than it saved in syscalls, and Redis spent the same ~9 µs on the script.
+    this.#client = connectRedis(target, redisOptions);
     this.#sub = connectRedis(target, { ...redisOptions, commandTimeout: undefined });
     const onError = (err: Error) => {
       this.lastError = (err as NodeJS.ErrnoException).code ?? err.name;
@@ -365,7 +364,6 @@ function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
   // ioredis's ClusterOptions does not type-check under exactOptionalPropertyTypes
   const clusterOptions = {
     enableOfflineQueue: false,
-    enableAutoPipelining: options.enableAutoPipelining === true,
     lazyConnect: true,
     clusterRetryStrategy: (times: number) => Math.min(50 * times, 1_000),
     redisOptions: nodeOptions,
