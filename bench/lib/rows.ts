@@ -83,6 +83,11 @@ export const ROWS: readonly RowSpec[] = [
   { key: 'm', label: 'Rampart, memory limiter', start: rampartRow('bench/configs/ratelimit-memory.yaml') },
   { key: 'r', label: 'Rampart, Redis limiter', start: rampartRow('bench/configs/ratelimit-redis.yaml') },
   {
+    key: 'l',
+    label: 'Rampart, Redis limiter with the local pre-check (state.localBudget)',
+    start: rampartRow('bench/configs/ratelimit-redis-budget.yaml'),
+  },
+  {
     key: 'v',
     label: 'Rampart, validation + inspection',
     start: rampartRow('bench/configs/validate-inspect.yaml'),
@@ -126,6 +131,7 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   ['j', 'c'],
   ['m', 'c'],
   ['r', 'c'],
+  ['l', 'c'],
   // issue 11 target: validation + inspection cost ≤ 25% of routing only (v/c ≥ 0.8)
   ['v', 'c'],
   // issue 5 target: response filtering on the ~10 KB JSON report ≤ 15% below routing only (f/c ≥ 0.85)
