@@ -13,6 +13,7 @@ import {
   type HeldBody,
   isJsonMediaType,
   type MonitoredRefusal,
+  type MonitorSink,
   type NotableDecision,
   type PhaseResult,
   type RequestContext,
@@ -182,7 +183,7 @@ export function createHandler(state: GatewayState, listener: ListenerInfo, deps:
  * One request from arrival to the end of its response: its facts, the decisions about it, and the
  * undici handler of its upstream call. One object per request, with methods instead of closures.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
   readonly #sh: Shared;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
@@ -386,15 +387,19 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#ctx = ctx;
     this.#forwardPath = plan.config.paths.caseSensitive ? target.path : canonicalCase(route, target.path);
     if (route.phases === null) return this.#proxy(target.query);
-    const monitored: MonitoredRefusal[] = [];
-    this.#monitored = monitored;
-    const result = runPhases(route.phases, ctx, monitored);
+    const result = runPhases(route.phases, ctx, this);
     if (result instanceof Promise) {
       result.then(
         (r) => this.#afterPhases(r),
         (err: unknown) => this.#internalError(err),
       );
     } else this.#afterPhases(result);
+  }
+
+  /** A monitor-mode refusal from the phases (runPhases' sink): the array exists only once one comes. */
+  push(refusal: MonitoredRefusal): void {
+    if (this.#monitored === undefined) this.#monitored = [];
+    this.#monitored.push(refusal);
   }
 
   #afterPhases({ verdict, policy: p }: PhaseResult): void {
@@ -404,7 +409,7 @@ class Exchange implements Dispatcher.DispatchHandler {
         this.#decision = 'monitor';
         this.#policy = monitored[0]!.policy;
         this.#code = monitored[0]!.refusal.code;
-      } else this.#monitored = undefined;
+      }
       if (verdict.kind === 'refuse') {
         this.#policy = p;
         return this.#sendRefusal(verdict.refusal);

@@ -247,14 +247,20 @@ export interface MonitoredRefusal {
   readonly refusal: Refusal;
 }
 
+/** Where monitor-mode refusals go: an array, or an object that allocates one only when needed. */
+export interface MonitorSink {
+  push(refusal: MonitoredRefusal): unknown;
+}
+
 /**
  * Run the phases in order and stop at the first enforced refusal or response. Monitor-mode refusals
- * are collected in `monitored` and the request goes on.
+ * are collected in `monitored` and the request goes on. When every policy answers at once, this
+ * allocates nothing and returns no promise.
  */
 export function runPhases(
   phases: Phases,
   ctx: RequestContext,
-  monitored: MonitoredRefusal[],
+  monitored: MonitorSink,
 ): PhaseResult | Promise<PhaseResult> {
   // Synchronous until a policy returns a promise: most checks (memory limiter, blocklist, key cache)
   // answer at once, and a request should not pay a microtask per phase for them.
@@ -280,7 +286,7 @@ export interface PhaseResult {
 
 const CONTINUED: PhaseResult = Object.freeze({ verdict: CONTINUE, policy: undefined });
 
-function settle(entry: PhaseEntry, verdict: Verdict, monitored: MonitoredRefusal[]): PhaseResult | undefined {
+function settle(entry: PhaseEntry, verdict: Verdict, monitored: MonitorSink): PhaseResult | undefined {
   if (verdict.kind === 'continue') return undefined;
   if (verdict.kind === 'refuse' && entry.mode === 'monitor') {
     monitored.push({ policy: entry.name, refusal: verdict.refusal });
@@ -292,7 +298,7 @@ function settle(entry: PhaseEntry, verdict: Verdict, monitored: MonitoredRefusal
 async function finishAsync(
   phases: Phases,
   ctx: RequestContext,
-  monitored: MonitoredRefusal[],
+  monitored: MonitorSink,
   phase: number,
   index: number,
   entry: PhaseEntry,
@@ -306,7 +312,9 @@ async function finishAsync(
     if (entries === null) continue;
     for (; i < entries.length; i++) {
       const e = entries[i]!;
-      const done = settle(e, await e.run(ctx), monitored);
+      // a policy that answers at once costs no microtask here either
+      const v = e.run(ctx);
+      const done = settle(e, v instanceof Promise ? await v : v, monitored);
       if (done !== undefined) return done;
     }
   }
