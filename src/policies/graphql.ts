@@ -88,8 +88,8 @@ const CACHE_MAX_TEXT = 8192;
 interface Prepared {
   readonly document: DocumentNode;
   /**
-   * Analyses of the document by introspection permission and operation name, kept when they cannot
-   * depend on the request: no variables (list sizes) and no field authorization (the caller).
+   * Analyses of the document by introspection permission, caller (as field authorization sees
+   * it) and operation name, kept when the document has no variables (their values set list sizes).
    */
   readonly analyses: Map<string, AnalysisResult | AnalysisFailure> | undefined;
 }
@@ -178,12 +178,30 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
         ? no('graphql.tokens', 'too many tokens')
         : no('graphql.parse', 'the document does not parse');
     }
-    const fixed =
-      fieldAuth.size === 0 &&
-      document.definitions.every(
-        (d) => d.kind !== Kind.OPERATION_DEFINITION || (d.variableDefinitions?.length ?? 0) === 0,
-      );
+    const fixed = document.definitions.every(
+      (d) => d.kind !== Kind.OPERATION_DEFINITION || (d.variableDefinitions?.length ?? 0) === 0,
+    );
     return { document, analyses: fixed ? new Map() : undefined };
+  };
+
+  // Field authorization sees a caller only through the roles and scopes its rules name: which of
+  // those the caller holds is the whole of what an analysis depends on about it.
+  const authNames: string[] = [];
+  for (const need of fieldAuth.values()) {
+    for (const role of need.roles) if (!authNames.includes(`r:${role}`)) authNames.push(`r:${role}`);
+    for (const scope of need.scopes) if (!authNames.includes(`s:${scope}`)) authNames.push(`s:${scope}`);
+  }
+  const callerKey = (caller: { roles: readonly string[]; scopes: readonly string[] } | undefined) => {
+    if (fieldAuth.size === 0) return '';
+    if (caller === undefined) return 'a';
+    if (authNames.length > 30) return null;
+    let bits = 0;
+    for (let k = 0; k < authNames.length; k++) {
+      const name = authNames[k]!;
+      const held = name.startsWith('r:') ? caller.roles : caller.scopes;
+      if (held.includes(name.slice(2))) bits |= 1 << k;
+    }
+    return String(bits);
   };
 
   /** The analysis of one operation request, from the document's own cache when it cannot vary. */
@@ -193,8 +211,9 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
     caller: { roles: readonly string[]; scopes: readonly string[] } | undefined,
     allowIntrospection: boolean,
   ): AnalysisResult | AnalysisFailure => {
-    const key = `${allowIntrospection ? 1 : 0}${r.operationName ?? ''}`;
-    const hit = prepared.analyses?.get(key);
+    const who = callerKey(caller);
+    const key = who === null ? null : `${allowIntrospection ? 1 : 0}${who}\u0000${r.operationName ?? ''}`;
+    const hit = key === null ? undefined : prepared.analyses?.get(key);
     if (hit !== undefined) return hit;
     const result = analyzeDocument(
       schema,
@@ -205,7 +224,7 @@ export function compileGraphql(c: PolicyCompileContext, g: GraphqlRouteConfig): 
       caller,
       allowIntrospection,
     );
-    if (prepared.analyses !== undefined && prepared.analyses.size < MAX_ANALYSES)
+    if (key !== null && prepared.analyses !== undefined && prepared.analyses.size < MAX_ANALYSES)
       prepared.analyses.set(key, result);
     return result;
   };

@@ -84,6 +84,8 @@ describe('GraphQL field authorization through the gateway (JWT identities)', () 
       assert.equal(ok.status, 200, ok.text);
       assert.match(ok.text, /ada@example\.test/);
     }
+    // the document and its analyses are cached now: each caller is still judged by its own roles
+    assert.equal((await ask(await s.sign('alice'), '{ user(id: 1) { name email } }')).status, 403);
   });
 
   test('a type rule: every mutation needs the posts:write scope', async () => {
@@ -92,6 +94,10 @@ describe('GraphQL field authorization through the gateway (JWT identities)', () 
     assert.equal(denied.body.code, 'graphql.field_auth');
     const ok = await ask(await s.sign('alice', { scope: 'orders:read posts:write' }), m);
     assert.equal(ok.status, 200, ok.text);
+    assert.equal(
+      (await ask(await s.sign('alice', { scope: 'orders:read' }), m)).body.code,
+      'graphql.field_auth',
+    );
   });
 
   test('introspection: refused for role user, allowed for admin', async () => {
