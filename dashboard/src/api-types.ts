@@ -160,7 +160,9 @@ export type KeyInput = {
   expiresInSeconds?: number;
 };
 
-export type Key = {
+export type Key = KeyFields;
+
+export type KeyFields = {
   id: KeyIdValue;
   consumer: ConsumerId;
   /** first characters of the key, e.g. rk_live_AbCd */
@@ -173,7 +175,7 @@ export type Key = {
   rotatedFrom: KeyIdValue | null;
 };
 
-export type IssuedKey = Key & {
+export type IssuedKey = KeyFields & {
   /** the API key, shown once */
   key: string;
 };
@@ -227,6 +229,7 @@ export interface Operations {
       route?: string;
       since?: string;
       after?: number;
+      before?: number;
       order?: "asc" | "desc";
       limit?: number;
     };
