@@ -19,6 +19,8 @@ export interface Observation {
   /** A sample of the bodies, scanned for sensitive data when present. */
   readonly requestBody?: string | undefined;
   readonly responseBody?: string | undefined;
+  /** Sensitive data types the gateway already found in this exchange (e.g. what it masked). */
+  readonly sensitive?: readonly string[] | undefined;
 }
 
 /** What the inventory knows about one method + path template. */
@@ -152,6 +154,8 @@ export class Inventory {
       const hit = classifyValue(value.slice(0, 1024), { fieldName: name });
       if (hit !== null) acc.sensitive.add(hit.type);
     }
+    for (const type of o.sensitive ?? [])
+      if (/^[a-z0-9_]{1,32}$/.test(type)) addBounded(acc.sensitive, type, max);
     for (const body of [o.requestBody, o.responseBody]) {
       if (body === undefined || body === '') continue;
       for (const m of classifyText(body, { maxLength: this.#maxBody })) acc.sensitive.add(m.type);

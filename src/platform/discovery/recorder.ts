@@ -30,7 +30,21 @@ export function observationFromRecord(record: AccessRecord, time: number = Date.
     status: record.status,
     consumer: record.consumer ?? null,
     code: record.code ?? null,
+    ...(record.notable === undefined ? {} : { sensitive: maskedTypes(record.notable) }),
   };
+}
+
+/** The data types a `response.masked` decision names ("card:2 email:1" → card, email). */
+function maskedTypes(notable: NonNullable<AccessRecord['notable']>): string[] {
+  const out: string[] = [];
+  for (const n of notable) {
+    if (n.code !== 'response.masked') continue;
+    for (const part of n.evidence.split(' ', 32)) {
+      const colon = part.indexOf(':');
+      if (colon > 0) out.push(part.slice(0, colon));
+    }
+  }
+  return out;
 }
 
 /** Open the inventory store at `location`, load what it knows, and start learning. */

@@ -74,3 +74,33 @@ test('bounded: endpoints past the limit are counted, not kept; bad methods are i
   assert.equal(inv.overflow, 7);
   assert.equal(inv.observed, 10);
 });
+
+test('data types the gateway masked in a response are kept as the sensitive data of the endpoint', async () => {
+  const { observationFromRecord } = await import('../../../src/platform/discovery/recorder.ts');
+  const inv = new Inventory();
+  const record = {
+    requestId: 'r1',
+    method: 'GET',
+    path: '/orders/7',
+    api: 'shop',
+    route: 'shop:getOrder',
+    status: 200,
+    decision: 'allow' as const,
+    code: undefined,
+    evidence: undefined,
+    policy: undefined,
+    clientIp: '127.0.0.1',
+    latencyMs: 1,
+    upstreamMs: 1,
+    monitored: undefined,
+    notable: [
+      { policy: 'response', code: 'response.masked', severity: 'low' as const, evidence: 'card:2 email:1' },
+      { policy: 'other', code: 'other.thing', severity: 'low' as const, evidence: 'iban:1' },
+    ],
+  };
+  inv.observe(observationFromRecord(record, 1000));
+  inv.observe(observationFromRecord({ ...record, path: '/orders/8', notable: undefined }, 2000));
+  const [e] = inv.endpoints();
+  assert.equal(e?.count, 2);
+  assert.deepEqual([...(e?.sensitive ?? [])].sort(), ['card', 'email']);
+});
