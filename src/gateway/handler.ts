@@ -666,7 +666,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       const v = upstreamHeaders[k];
       if (v === undefined || skip.has(k)) continue;
       if (upstreamConnection?.has(k)) continue;
-      if (extra.length > 0 && extra.some((e) => e[0] === k)) {
+      if (extra.length > 0 && namedIn(extra, k)) {
         // the gateway's own headers win over the upstream's, but for Vary, where the upstream's does
         if (k === 'vary') setListed(out, k, v);
         continue;
@@ -889,6 +889,12 @@ interface HeldResponse {
   size: number;
   /** hold: buffering; stream: past every cap, passing unfiltered; done: answered already (a refusal). */
   state: 'hold' | 'stream' | 'done';
+}
+
+/** Whether a header list has one of this name (a loop, no closure: runs per upstream header). */
+function namedIn(list: readonly (readonly [string, string])[], name: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i]![0] === name) return true;
+  return false;
 }
 
 /** Set a header in a flat name/value list: replace the value of the same name, else append. */
