@@ -209,6 +209,8 @@ const CATALOG_WORDS: ReadonlySet<string> = new Set([
   'msysaccessobjects',
   'msysobjects',
 ]);
+const MAX_CATALOG_WORD = Math.max(...[...CATALOG_WORDS].map((w) => w.length));
+
 const SYSTEM_VARIABLES: ReadonlySet<string> = new Set([
   '@@version',
   '@@datadir',
@@ -435,11 +437,21 @@ function tokenize(text: string, quote: '' | "'" | '"'): Token[] | null {
   return tokens;
 }
 
+// No logic word, comparison, statement or keyword is longer: a longer word is looked up in no set
+// (a set lookup hashes the whole word, which for a long value costs more than the scan).
+const MAX_KEYWORD = Math.max(
+  ...[LOGIC_WORDS, CMP_WORDS, STATEMENTS, KEYWORDS].flatMap((set) => [...set].map((w) => w.length)),
+);
+
 function classify(tokens: Token[]): void {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type !== 'word') continue;
     const w = t.value;
+    if (w.length > MAX_KEYWORD) {
+      if (tokens[i + 1]?.type === 'lparen') t.type = 'func';
+      continue;
+    }
     if (LOGIC_WORDS.has(w)) t.type = 'logic';
     else if (w === 'not') t.type = 'not';
     else if (CMP_WORDS.has(w)) t.type = 'cmp';
@@ -772,7 +784,7 @@ function scanAnywhere(tokens: readonly Token[], hits: Hit[]): void {
       }
       case 'word':
       case 'kw':
-        if (CATALOG_WORDS.has(t.value)) {
+        if (t.value.length <= MAX_CATALOG_WORD && CATALOG_WORDS.has(t.value)) {
           hits.push({ rule: 'sqli.catalog', score: 0.85, start: t.start, end: t.end });
         } else if (t.value === 'waitfor' || (t.value === 'delay' && tokens[i - 1]?.value === 'waitfor')) {
           // handled as a statement
