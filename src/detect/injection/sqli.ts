@@ -237,6 +237,20 @@ function isIdentChar(code: number): boolean {
   );
 }
 
+// isIdentChar as a sticky pattern: for a long run the regex engine is about twice as fast as a loop.
+const IDENT_RUN = /[A-Za-z0-9_$\u0080-\uffff]*/y;
+
+/** The end of the run of identifier characters from `j`: short runs by a loop, long ones by IDENT_RUN. */
+function identEnd(text: string, j: number): number {
+  const n = text.length;
+  const stop = Math.min(n, j + 16);
+  while (j < stop && isIdentChar(text.charCodeAt(j))) j += 1;
+  if (j < stop || j >= n || !isIdentChar(text.charCodeAt(j))) return j;
+  IDENT_RUN.lastIndex = j;
+  IDENT_RUN.test(text);
+  return IDENT_RUN.lastIndex;
+}
+
 // Scan a quoted string from `i` (on the opening quote); doubled quotes and backslashes escape.
 function stringEnd(text: string, i: number, quote: string): number {
   const n = text.length;
@@ -351,8 +365,7 @@ function tokenize(text: string, quote: '' | "'" | '"'): Token[] | null {
       continue;
     }
     if (isIdentChar(code)) {
-      let j = i + 1;
-      while (j < n && isIdentChar(text.charCodeAt(j))) j += 1;
+      const j = identEnd(text, i + 1);
       const word = text.slice(i, j);
       const after = text[j];
       // n'…', x'…', b'…', e'…': prefixed string literals.
