@@ -182,6 +182,7 @@ async function runWorker(
       services,
       ...(onRecord === undefined ? {} : { onRecord }),
       ...(discovery === undefined ? {} : { inventory: () => discovery.inventory.endpoints() }),
+      env,
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -282,7 +283,10 @@ async function runPrimary(plan: Plan, options: RunOptions, logger: Logger): Prom
           body: await await aggregator.clusterMetrics(),
         }),
         ready: () => !stopping && listening >= options.workers,
-        api: await openAdminApi(plan.config, plan.loaded.dir, logger, { plan: () => plan }),
+        api: await openAdminApi(plan.config, plan.loaded.dir, logger, {
+          plan: () => plan,
+          env: options.env ?? options.io.env,
+        }),
       })
     : undefined;
   const fork = () => cluster.fork({ RAMPART_WORKER: '1' });

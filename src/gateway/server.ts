@@ -49,6 +49,8 @@ export interface GatewayOptions {
   readonly services?: PolicyServices;
   /** The inventory learned from traffic (events.discovery), for the admin API. */
   readonly inventory?: () => readonly Endpoint[];
+  /** The environment the config was read with (the admin API finds the data-at-rest keys there). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 // Modern suites only: ECDHE with AEAD ciphers for TLS 1.2; TLS 1.3 suites are all modern.
@@ -180,6 +182,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
             traffic,
             plan: () => state.plan,
             inventory: options.inventory,
+            env: options.env,
           }),
         })
       : undefined;

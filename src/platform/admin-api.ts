@@ -350,6 +350,8 @@ export interface AdminExtras {
   readonly traffic?: AdminSources['traffic'];
   readonly plan?: AdminSources['plan'];
   readonly inventory?: AdminSources['inventory'];
+  /** Where the data-at-rest keys are read (RAMPART_STORE_KEYS): the gateway's own environment. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
 /**
@@ -394,7 +396,7 @@ export async function openAdminApi(
     if (config.events.enabled) {
       // the same data-at-rest keys as the gateway's writers, so evidence and findings read back
       const { cipher } = loadStoreKeys({
-        env: process.env,
+        env: extras.env ?? process.env,
         keyFile: config.events.keyFile,
         baseDir,
         production: config.production,
