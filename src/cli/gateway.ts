@@ -17,6 +17,8 @@ import { createDiscoveryRecorder } from '../platform/discovery/recorder.ts';
 import { createEventRecorder } from '../platform/events/recorder.ts';
 import { createLogger, type Logger } from '../platform/logger.ts';
 import { createMetrics } from '../platform/metrics.ts';
+import { createTracing, type Tracing } from '../platform/telemetry/tracing.ts';
+import { POLICY_FACTORIES } from '../policies/registry.ts';
 import { closeServices, createServices, type PolicyServices } from '../policies/services.ts';
 import { watchStateFailures } from '../state/failure-watch.ts';
 import { loadStoreKeys } from '../store/store-keys.ts';
@@ -68,9 +70,18 @@ interface RunOptions {
   readonly onListening?: (gateway: Gateway) => void;
 }
 
-async function loadPlan(file: string, env: NodeJS.ProcessEnv, services?: PolicyServices): Promise<Plan> {
+async function loadPlan(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  services?: PolicyServices,
+  tracing?: Tracing,
+): Promise<Plan> {
   const loaded: LoadedConfig = await loadConfig(file, env);
-  return compilePlan(loaded, services === undefined ? {} : { services });
+  return compilePlan(loaded, {
+    ...(services === undefined ? {} : { services }),
+    // tracing wraps each policy entry at compile time; without it the plan holds the bare entries
+    ...(tracing === undefined ? {} : { factories: tracing.factories(POLICY_FACTORIES) }),
+  });
 }
 
 function isConfigError(err: unknown): err is Error {
@@ -116,7 +127,12 @@ async function runWorker(
   const inCluster = cluster.isWorker;
   // services (shared state, store) live as long as the process; a reload recompiles against them
   const services = await createServices(plan.config, plan.loaded.dir);
-  plan = await compilePlan(plan.loaded, { services });
+  // off by default; turning it on or off takes a restart (a reload keeps the running tracer)
+  const tracing = plan.config.telemetry.enabled ? createTracing(plan.config.telemetry, logger) : undefined;
+  plan = await compilePlan(plan.loaded, {
+    services,
+    ...(tracing === undefined ? {} : { factories: tracing.factories(POLICY_FACTORIES) }),
+  });
   if (inCluster) {
     // constructing one installs prom-client's worker-side listener that answers the primary
     AggregatorRegistry.setRegistries([metrics.registry]);
@@ -183,6 +199,7 @@ async function runWorker(
       ...(onRecord === undefined ? {} : { onRecord }),
       ...(discovery === undefined ? {} : { inventory: () => discovery.inventory.endpoints() }),
       env,
+      ...(tracing === undefined ? {} : { instrument: tracing }),
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -205,7 +222,7 @@ async function runWorker(
   const reload = (why: string) => {
     reloading = reloading.then(async () => {
       try {
-        const next = await loadPlan(options.file, env, services);
+        const next = await loadPlan(options.file, env, services, tracing);
         await gateway.reload(next);
         metrics.reloads.inc({ result: 'success' });
         logger.info({ msg: 'config reloaded', why, routes: next.routes.length });
@@ -249,6 +266,8 @@ async function runWorker(
       await anomaly?.close();
       await events?.close();
       await discovery?.close();
+      // the spans of the drained requests leave before exit
+      await tracing?.shutdown();
       await closeServices(services);
       unwatchState();
       logger.info({ msg: 'stopped', drained });

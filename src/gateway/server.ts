@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
+  type RequestListener,
   type Server,
   type ServerResponse,
 } from 'node:http';
@@ -18,7 +19,7 @@ import { TrafficCounter } from '../platform/traffic.ts';
 import type { PolicyServices } from '../policies/services.ts';
 import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
 import type { Plan, TlsMaterial } from './plan.ts';
-import { closeUpstreams, createUpstreams } from './upstreams.ts';
+import { closeUpstreams, createUpstreams, type Upstream } from './upstreams.ts';
 
 /** A running listener. */
 export interface RunningListener {
@@ -47,10 +48,18 @@ export interface GatewayOptions {
   readonly onRecord?: (record: AccessRecord) => void;
   /** The process's policy services: the admin API revokes keys through their shared state. */
   readonly services?: PolicyServices;
+  /** Wrappers applied once at start and on reload (tracing); absent, a request runs none of their code. */
+  readonly instrument?: GatewayInstrument;
   /** The inventory learned from traffic (events.discovery), for the admin API. */
   readonly inventory?: () => readonly Endpoint[];
   /** The environment the config was read with (the admin API finds the data-at-rest keys there). */
   readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Wraps the request listener and the upstream pools (see platform/telemetry). */
+export interface GatewayInstrument {
+  handler(h: RequestListener): RequestListener;
+  upstreams(u: Map<string, Upstream>): Map<string, Upstream>;
 }
 
 // Modern suites only: ECDHE with AEAD ciphers for TLS 1.2; TLS 1.3 suites are all modern.
@@ -77,9 +86,10 @@ function secureContextOptions(tls: TlsMaterial): SecureContextOptions {
 export async function startGateway(plan: Plan, options: GatewayOptions): Promise<Gateway> {
   const { logger, metrics } = options;
   const config = plan.config;
+  const instrumentUpstreams = options.instrument?.upstreams ?? ((u: Map<string, Upstream>) => u);
   const state: GatewayState = {
     plan,
-    upstreams: createUpstreams(plan.upstreams, plan.loaded.dir),
+    upstreams: instrumentUpstreams(createUpstreams(plan.upstreams, plan.loaded.dir)),
     pathOptions: pathOptionsOf(plan),
     removeResponseHeaders: new Set(config.headers.removeResponseHeaders.map((h) => h.toLowerCase())),
     draining: false,
@@ -124,7 +134,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
     if (l.redirectToHttps !== undefined) {
       server = createHttpServer(serverOptions, redirectHandler(l.redirectToHttps));
     } else {
-      const handler = createHandler(
+      const created = createHandler(
         state,
         { secure: tls !== undefined, hsts },
         {
@@ -133,6 +143,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
           ...(onRecord === undefined ? {} : { onRecord }),
         },
       );
+      const handler = options.instrument?.handler(created) ?? created;
       if (tls === undefined) server = createHttpServer(serverOptions, handler);
       else {
         const httpsOptions: HttpsOptions = {
@@ -194,7 +205,7 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
     state,
     async reload(next: Plan) {
       const old = state.upstreams;
-      state.upstreams = createUpstreams(next.upstreams, next.loaded.dir);
+      state.upstreams = instrumentUpstreams(createUpstreams(next.upstreams, next.loaded.dir));
       state.plan = next;
       state.pathOptions = pathOptionsOf(next);
       state.removeResponseHeaders = new Set(
