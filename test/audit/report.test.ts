@@ -6,6 +6,7 @@ import { formatConsole } from '../../src/audit/report/console.ts';
 import { formatJson } from '../../src/audit/report/json.ts';
 import { formatSarif } from '../../src/audit/report/sarif.ts';
 import { loadOpenApi } from '../../src/openapi/load.ts';
+import { sarifErrors } from '../helpers/sarif-schema.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const cwd = join(import.meta.dirname, '..', '..');
@@ -50,6 +51,9 @@ describe('audit reports', () => {
   test('sarif: 2.1.0 with rule metadata, regions and in-source suppressions', () => {
     const sarif = JSON.parse(formatSarif(report, cwd));
     assert.equal(sarif.version, '2.1.0');
+    assert.deepEqual(sarifErrors(sarif), [], 'valid against the official SARIF 2.1.0 schema');
+    // and the schema check is a real one: a run without a tool driver is not SARIF
+    assert.notDeepEqual(sarifErrors({ ...sarif, runs: [{ ...sarif.runs[0], tool: {} }] }), []);
     const run = sarif.runs[0];
     const rules = run.tool.driver.rules;
     assert.ok(rules.length > 20);

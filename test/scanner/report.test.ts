@@ -12,6 +12,7 @@ import { formatJson } from '../../src/scanner/report/json.ts';
 import { formatJunit } from '../../src/scanner/report/junit.ts';
 import { failsAt, type ScanReport, sortFindings } from '../../src/scanner/report/model.ts';
 import { formatSarif } from '../../src/scanner/report/sarif.ts';
+import { sarifErrors } from '../helpers/sarif-schema.ts';
 
 // The parts of the SARIF 2.1.0 schema that code-scanning UIs rely on (the full schema is not vendored).
 const SARIF_SUBSET = {
@@ -93,6 +94,7 @@ describe('scan reports and baselines', () => {
     const sarif: unknown = JSON.parse(formatSarif(report, 'examples/demo-api/openapi.yaml'));
     const validate = new Ajv({ strict: false }).compile(SARIF_SUBSET);
     assert.ok(validate(sarif), JSON.stringify(validate.errors));
+    assert.deepEqual(sarifErrors(sarif), [], 'valid against the official SARIF 2.1.0 schema');
     // biome-ignore lint/suspicious/noExplicitAny: a parsed JSON document, shape checked just above
     const run = (sarif as any).runs[0];
     assert.deepEqual(run.tool.driver.rules.map((r: { id: string }) => r.id).sort(), [

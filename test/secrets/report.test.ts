@@ -6,6 +6,7 @@ import { MAX_SHOWN_PREFIX, redact } from '../../src/secrets/redact.ts';
 import { formatJson, formatSarif, formatTable } from '../../src/secrets/report.ts';
 import { RULES } from '../../src/secrets/rules/index.ts';
 import { scanPaths } from '../../src/secrets/scan.ts';
+import { sarifErrors } from '../helpers/sarif-schema.ts';
 import { projectFiles, writeTree } from './fixtures-tree.ts';
 import type { Keys } from './keygen.ts';
 
@@ -86,6 +87,7 @@ test('SARIF output is 2.1.0 with rule metadata, regions and fingerprints, all re
   const out = formatSarif(result, RULES);
   const sarif = JSON.parse(out);
   assert.equal(sarif.version, '2.1.0');
+  assert.deepEqual(sarifErrors(sarif), [], 'valid against the official SARIF 2.1.0 schema');
   const run = sarif.runs[0];
   assert.equal(run.tool.driver.rules.length, RULES.length);
   const rule = run.tool.driver.rules.find((r: { id: string }) => r.id === 'github-token');
