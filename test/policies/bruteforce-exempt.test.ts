@@ -4,31 +4,13 @@ import { ConfigError } from '../../src/errors.ts';
 import { exemptMatcher } from '../../src/policies/bruteforce.ts';
 import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
 import { type ServicedGateway, startServicedGateway } from '../state/gateway.ts';
+import { loginOpenApi } from './login-openapi.ts';
 
-const LOGIN_OPENAPI = `openapi: 3.1.0
-info: { title: login, version: '1' }
-servers:
-  - url: https://api.example.test/v1
-security:
-  - bearer: []
-components:
-  securitySchemes:
-    bearer: { type: http, scheme: bearer }
-paths:
-  /login:
-    post:
-      operationId: login
-      security: []
-      x-rampart:
-        login: { usernameField: username }
-      requestBody:
-        content: { application/json: { schema: { type: object } } }
-      responses: { '200': { description: ok }, '401': { description: no } }
-  /me:
+const LOGIN_OPENAPI = loginOpenApi(`  /me:
     get:
       operationId: me
       responses: { '200': { description: ok }, '401': { description: no } }
-`;
+`);
 
 // Every login and every /me answers 401: only the gateway's counting decides what the client sees.
 async function refusingUpstream(): Promise<TestUpstream> {

@@ -3,32 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import { attemptDelay, BRUTE_FORCE_DEFAULTS, loginUsername } from '../../src/policies/bruteforce.ts';
 import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
 import { type ServicedGateway, startServicedGateway } from '../state/gateway.ts';
+import { loginOpenApi } from './login-openapi.ts';
 
-const LOGIN_OPENAPI = `openapi: 3.1.0
-info: { title: login, version: '1' }
-servers:
-  - url: https://api.example.test/v1
-security:
-  - bearer: []
-components:
-  securitySchemes:
-    bearer: { type: http, scheme: bearer }
-paths:
-  /login:
-    post:
-      operationId: login
-      security: []
-      x-rampart:
-        login: { usernameField: username }
-      requestBody:
-        content: { application/json: { schema: { type: object } } }
-      responses: { '200': { description: ok }, '401': { description: no } }
-  /health:
+const LOGIN_OPENAPI = loginOpenApi(`  /health:
     get:
       operationId: health
       security: []
       responses: { '200': { description: ok } }
-`;
+`);
 
 /** An upstream where every account's password is "right"; it answers 401 otherwise, like most login APIs. */
 async function loginUpstream(): Promise<TestUpstream> {
