@@ -4,10 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../../src/cli/main.ts';
-import { json, spawnCli } from '../helpers/cli.ts';
+import { json, runCliInProcess, spawnCli } from '../helpers/cli.ts';
 import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
 import { dropSchema, pgSchema } from '../store/pg.ts';
 
@@ -43,27 +41,8 @@ log: { level: info, access: false }
 }
 
 /** Run `rampart …args` in-process; returns the exit code and what it wrote. */
-async function rampart(dir: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        f(String(chunk));
-        cb();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => {
-      out += s;
-    }),
-    stderr: sink((s) => {
-      err += s;
-    }),
-    cwd: dir,
-    env: { RAMPART_PEPPER: PEPPER },
-  });
-  return { code, out, err };
+function rampart(dir: string, ...args: string[]) {
+  return runCliInProcess(args, dir, { RAMPART_PEPPER: PEPPER });
 }
 
 function reachable(port: number): Promise<boolean> {

@@ -4,15 +4,13 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import { main } from '../../src/cli/main.ts';
 import { openInventoryStore } from '../../src/platform/discovery/store.ts';
 import { openEventStore } from '../../src/platform/events/open.ts';
 import type { SecurityEvent } from '../../src/platform/events/types.ts';
 import { createFieldCipher } from '../../src/store/field-cipher.ts';
-import { json, spawnCli } from '../helpers/cli.ts';
+import { json, runCliInProcess, spawnCli } from '../helpers/cli.ts';
 import { startUpstream, TEST_OPENAPI, type TestUpstream } from '../helpers/gateway.ts';
 
 const key = () => randomBytes(32);
@@ -40,30 +38,8 @@ async function config(name: string, extra = ''): Promise<string> {
 }
 
 /** Run `rampart …args` in-process with `env`; returns the exit code and what it wrote. */
-async function rampart(
-  env: NodeJS.ProcessEnv,
-  ...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        f(String(chunk));
-        cb();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((s) => {
-      out += s;
-    }),
-    stderr: sink((s) => {
-      err += s;
-    }),
-    cwd: dir,
-    env,
-  });
-  return { code, out, err };
+function rampart(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return runCliInProcess(args, dir, env);
 }
 
 function event(i: number): SecurityEvent {

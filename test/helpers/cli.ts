@@ -76,3 +76,33 @@ export function json(line: string): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** Run `rampart …args` in this process (no subprocess) in `cwd` with `env`; the exit code and what it wrote. */
+export async function runCliInProcess(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string; err: string }> {
+  const { Writable } = await import('node:stream');
+  const { main } = await import('../../src/cli/main.ts');
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) =>
+    new Writable({
+      write(chunk, _e, cb) {
+        f(String(chunk));
+        cb();
+      },
+    });
+  const code = await main([...args], {
+    stdout: sink((s) => {
+      out += s;
+    }),
+    stderr: sink((s) => {
+      err += s;
+    }),
+    cwd,
+    env,
+  });
+  return { code, out, err };
+}

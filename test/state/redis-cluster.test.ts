@@ -16,18 +16,9 @@ import { RedisState } from '../../src/state/redis.ts';
 import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
 import { type ServicedGateway, startServicedGateway } from './gateway.ts';
 import { testPrefix } from './redis-available.ts';
+import { cli, missingRedisTools, stopAll, until } from './redis-procs.ts';
 
 const MASTERS = 3;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function missingTools(): string | null {
-  for (const tool of ['redis-server', 'redis-cli']) {
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0) {
-      return `${tool} is not installed (Debian: apt-get install redis-server); the cluster tests need a local one`;
-    }
-  }
-  return null;
-}
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -51,24 +42,6 @@ async function clusterPort(taken: Set<number>): Promise<number> {
   throw new Error('no free port pair for a cluster node');
 }
 
-/** Output of one redis-cli call against a node (bounded in time). */
-function cli(port: number, ...args: string[]): string {
-  const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-  return `${r.stdout}${r.stderr}`;
-}
-
-async function until(what: string, ms: number, pred: () => boolean | Promise<boolean>): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Three masters on free ports in a temp dir; `stop` ends them and removes the dir. */
 async function startCluster(): Promise<{ ports: number[]; stop(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'rampart-redis-cluster-'));
@@ -76,17 +49,7 @@ async function startCluster(): Promise<{ ports: number[]; stop(): Promise<void> 
   const ports: number[] = [];
   const procs: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once('exit', () => resolve());
-            p.kill('SIGTERM');
-            setTimeout(() => p.kill('SIGKILL'), 3_000).unref();
-          }),
-      ),
-    );
+    await stopAll(procs);
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -147,7 +110,7 @@ async function startCluster(): Promise<{ ports: number[]; stop(): Promise<void> 
   }
 }
 
-const skip = missingTools();
+const skip = missingRedisTools('cluster');
 if (skip !== null) console.log(`# SKIP Redis Cluster tests: ${skip}`);
 
 describe('shared state on a real Redis Cluster (3 masters)', { skip: skip ?? false }, () => {

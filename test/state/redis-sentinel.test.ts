@@ -5,7 +5,7 @@
  * the promoted replica. Skipped, with the reason, when redis-server or redis-cli is missing.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,16 +13,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RedisState } from '../../src/state/redis.ts';
 import { testPrefix } from './redis-available.ts';
+import { cli, missingRedisTools, stopAll, until } from './redis-procs.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function missingTools(): string | null {
-  for (const tool of ['redis-server', 'redis-cli']) {
-    if (spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0)
-      return `${tool} is not installed (Debian: apt-get install redis-server); the sentinel tests need a local one`;
-  }
-  return null;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,24 +28,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function cli(port: number, ...args: string[]): string {
-  const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-  return `${r.stdout}${r.stderr}`;
-}
-
-async function until(what: string, ms: number, pred: () => boolean | Promise<boolean>): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const skip = missingTools();
+const skip = missingRedisTools('sentinel');
 
 describe('shared state through Redis Sentinel', { skip: skip ?? false }, () => {
   let dir = '';
@@ -119,17 +95,7 @@ describe('shared state through Redis Sentinel', { skip: skip ?? false }, () => {
 
   after(async () => {
     for (const h of handles) await h.close().catch(() => {});
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once('exit', () => resolve());
-            p.kill('SIGTERM');
-            setTimeout(() => p.kill('SIGKILL'), 3_000).unref();
-          }),
-      ),
-    );
+    await stopAll(procs);
     await rm(dir, { recursive: true, force: true });
   });
 
