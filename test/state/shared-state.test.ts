@@ -290,6 +290,56 @@ describe('redis state across processes', { skip: skip ?? false }, () => {
     off();
   });
 
+  test('the takes and quota checks of one turn reach Redis as one script run, each exact', async () => {
+    const { Redis } = await import('ioredis');
+    const watcher = new Redis(REDIS_URL);
+    const monitor = await watcher.monitor();
+    const runs: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      // MONITOR also lists the commands a script runs: count the script runs only
+      const command = args[0]?.toLowerCase();
+      if ((command === 'evalsha' || command === 'eval') && args.some((x) => x.startsWith(`${prefix}x:batch`)))
+        runs.push(args);
+    });
+    try {
+      await sleep(50);
+      // 150 calls in one turn: three runs (at most 64 items each), in call order
+      const calls = Array.from({ length: 150 }, (_, i) =>
+        i % 3 === 2 ? a.quota('x:batch:q', 20, 60_000) : a.take(`x:batch:t${i % 3}`, 30, 3_600_000, 30),
+      );
+      const results = await Promise.all(calls);
+      const allowed = (pick: (i: number) => boolean) => results.filter((r, i) => pick(i) && r.allowed).length;
+      assert.equal(
+        allowed((i) => i % 3 === 0),
+        30,
+      );
+      assert.equal(
+        allowed((i) => i % 3 === 1),
+        30,
+      );
+      assert.equal(
+        allowed((i) => i % 3 === 2),
+        20,
+      );
+      // the quota counts up in call order: the first 20 allowed, then refused with used = 20
+      const quotas = results.filter((_, i) => i % 3 === 2) as { allowed: boolean; used: number }[];
+      assert.deepEqual(
+        quotas.map((q) => q.used),
+        [...Array.from({ length: 20 }, (_, i) => i + 1), ...Array.from({ length: 30 }, () => 20)],
+      );
+      assert.ok(await within(1_000, () => runs.length >= 3));
+      await sleep(50);
+      assert.equal(runs.length, 3, runs.map((r) => r.slice(0, 3).join(' ')).join('\n'));
+      assert.deepEqual(
+        runs.map((r) => Number(r[2])),
+        [64, 64, 22],
+      );
+    } finally {
+      monitor.disconnect();
+      watcher.disconnect();
+    }
+  });
+
   test('the script cache is refilled after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
     const { Redis } = await import('ioredis');
     const admin = new Redis(REDIS_URL);
