@@ -30,6 +30,20 @@ export function severityOf(code: string): Severity {
   return SEVERITY.get(categoryOf(code)) ?? 'medium';
 }
 
+// Codes come from a closed set: each code's category and severity are computed once.
+const FAMILY = new Map<string, { readonly category: string; readonly severity: Severity }>();
+const FAMILY_LIMIT = 4_096;
+
+function familyOf(code: string): { readonly category: string; readonly severity: Severity } {
+  let f = FAMILY.get(code);
+  if (f === undefined) {
+    f = { category: categoryOf(code), severity: severityOf(code) };
+    // a bounded cache: an unexpected stream of distinct codes is computed, not kept
+    if (FAMILY.size < FAMILY_LIMIT) FAMILY.set(code, f);
+  }
+  return f;
+}
+
 /**
  * The security events one access record carries: its enforced refusal or error, every refusal a
  * monitor-mode policy would have made, and its notable decisions (data masked). An allowed request
@@ -39,49 +53,43 @@ export function eventsFromRecord(record: AccessRecord, time: number = Date.now()
   const out: SecurityEvent[] = [];
   const consumer = record.consumer ?? null;
   const route = record.route ?? record.path.slice(0, 512);
-  const base = {
-    time,
-    requestId: record.requestId,
-    consumer,
-    ip: record.clientIp,
-    method: record.method,
-    route,
-    status: record.status,
-  };
-  if ((record.decision === 'refuse' || record.decision === 'error') && record.code !== undefined) {
+  const event = (
+    code: string,
+    severity: Severity,
+    action: SecurityEvent['action'],
+    evidence: string | undefined,
+  ) =>
     out.push({
-      ...base,
-      category: categoryOf(record.code),
-      code: record.code,
-      severity: record.decision === 'error' ? 'medium' : severityOf(record.code),
-      action: record.decision,
-      evidence: redactEvidence(record.evidence),
+      time,
+      requestId: record.requestId,
+      consumer,
+      ip: record.clientIp,
+      method: record.method,
+      route,
+      category: familyOf(code).category,
+      code,
+      severity,
+      action,
+      status: record.status,
+      evidence: redactEvidence(evidence),
     });
+  if ((record.decision === 'refuse' || record.decision === 'error') && record.code !== undefined) {
+    const code = record.code;
+    event(
+      code,
+      record.decision === 'error' ? 'medium' : familyOf(code).severity,
+      record.decision,
+      record.evidence,
+    );
   }
   if (record.monitored !== undefined) {
     for (const m of record.monitored) {
-      out.push({
-        ...base,
-        category: categoryOf(m.refusal.code),
-        code: m.refusal.code,
-        severity: severityOf(m.refusal.code),
-        action: 'monitor',
-        evidence: redactEvidence(m.refusal.evidence),
-      });
+      const code = m.refusal.code;
+      event(code, familyOf(code).severity, 'monitor', m.refusal.evidence);
     }
   }
-  if (record.notable !== undefined) {
-    // not refusals: recorded with action `monitor`, like the anomaly detections
-    for (const n of record.notable) {
-      out.push({
-        ...base,
-        category: categoryOf(n.code),
-        code: n.code,
-        severity: n.severity,
-        action: 'monitor',
-        evidence: redactEvidence(n.evidence),
-      });
-    }
-  }
+  // notable decisions are not refusals: recorded with action `monitor`, like the anomaly detections
+  if (record.notable !== undefined)
+    for (const n of record.notable) event(n.code, n.severity, 'monitor', n.evidence);
   return out;
 }

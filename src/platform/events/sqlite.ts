@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AtRest, ResealResult } from '../../store/field-cipher.ts';
 
@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS security_events (
 CREATE INDEX IF NOT EXISTS security_events_time ON security_events(time);
 `;
 
+/** Rows per multi-row INSERT (12 columns each: far below SQLite's 32,766 parameters). */
+const ROWS_PER_INSERT = 16;
+
 /**
  * Open (and create if needed) the SQLite event store at `file`; `:memory:` for a throwaway one.
  * With `atRest.cipher`, evidence is encrypted before it reaches the file.
@@ -45,10 +48,18 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   // secure_delete: freed space is zeroed, so neither plaintext nor retired ciphertext lingers in the file
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
+  // synchronous = NORMAL: in WAL mode a commit no longer waits for fsync (the log is synced at each
+  // checkpoint), so a batch never stalls the event loop on the disk; a crash of the process loses
+  // nothing committed, a power cut at most the last batches.
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;',
+  );
   db.exec(SCHEMA);
-  const insert = db.prepare(
-    `INSERT INTO security_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  const row = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  const insert = db.prepare(`INSERT INTO security_events (${EVENT_COLUMNS}) VALUES ${row}`);
+  // rows go in groups of ROWS_PER_INSERT, one statement each: measured, about half the CPU per row of one statement per row
+  const insertMany = db.prepare(
+    `INSERT INTO security_events (${EVENT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(row).join(', ')}`,
   );
   const count = db.prepare('SELECT COUNT(*) AS n FROM security_events');
   const pruneAge = db.prepare('DELETE FROM security_events WHERE time < ?');
@@ -67,7 +78,13 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
       if (events.length === 0) return;
       db.exec('BEGIN');
       try {
-        for (const e of events) insert.run(...eventValues(e, atRest));
+        let k = 0;
+        for (; k + ROWS_PER_INSERT <= events.length; k += ROWS_PER_INSERT) {
+          const values: SQLInputValue[] = [];
+          for (let j = k; j < k + ROWS_PER_INSERT; j++) values.push(...eventValues(events[j]!, atRest));
+          insertMany.run(...values);
+        }
+        for (; k < events.length; k++) insert.run(...eventValues(events[k]!, atRest));
         db.exec('COMMIT');
       } catch (err) {
         db.exec('ROLLBACK');
