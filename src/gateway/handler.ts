@@ -220,6 +220,10 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
   #answered = false;
   #held: HeldResponse | undefined = undefined;
   #drainListening = false;
+  /** The upstream's declared body length, until the first chunk comes; -1 when unknown. */
+  #bodyLeft = -1;
+  /** The body came whole in its first chunk and the response is already ended. */
+  #sentWhole = false;
 
   constructor(sh: Shared, req: IncomingMessage, res: ServerResponse) {
     this.#sh = sh;
@@ -584,12 +588,29 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       // the body streams straight into the client's response: no intermediate stream
       res.writeHead(statusCode, this.#responseHeaderList(upstreamHeaders));
     }
+    const length = upstreamHeaders['content-length'];
+    if (typeof length === 'string' && this.#method !== 'HEAD') this.#bodyLeft = Number(length) || -1;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#aborted) return;
     const h = this.#held;
-    if (h === undefined || h.state === 'stream') {
+    // bytes past a body already sent whole: the upstream broke its own length; undici reports it
+    if (this.#sentWhole) return;
+    if (h === undefined) {
+      // a body that arrives whole in one chunk (most small answers) goes out with end(): one
+      // write, without the cork and the extra tick of write() then end()
+      if (this.#bodyLeft === chunk.byteLength) {
+        this.#bodyLeft = -1;
+        this.#sentWhole = true;
+        this.#res.end(chunk);
+        return;
+      }
+      this.#bodyLeft = -1;
+      if (!this.#res.write(chunk)) this.#pause(controller);
+      return;
+    }
+    if (h.state === 'stream') {
       if (!this.#res.write(chunk)) this.#pause(controller);
       return;
     }
@@ -621,7 +642,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
   onResponseEnd(): void {
     const held = this.#held;
     if (held === undefined || held.state === 'stream') {
-      this.#res.end();
+      if (!this.#sentWhole) this.#res.end();
       return;
     }
     if (held.state === 'done') return;

@@ -162,6 +162,35 @@ describe('gateway over real sockets', () => {
     );
   });
 
+  test('declared-length bodies arrive exact: empty, whole in one chunk, and in pieces', async () => {
+    const piece = Buffer.from('x'.repeat(1000));
+    up.handler = (req, res) => {
+      const url = req.url ?? '';
+      if (url.endsWith('?empty')) {
+        res.writeHead(200, { 'content-length': '0' });
+        res.end();
+      } else if (url.endsWith('?pieces')) {
+        res.writeHead(200, { 'content-length': String(piece.length * 3) });
+        res.write(piece);
+        setTimeout(() => res.write(piece), 20);
+        setTimeout(() => res.end(piece), 40);
+      } else {
+        res.writeHead(200, { 'content-length': String(piece.length) });
+        res.end(piece);
+      }
+    };
+    const empty = await request(`${gw.url}/v1/health?empty`);
+    assert.equal(empty.statusCode, 200);
+    assert.equal((await empty.body.arrayBuffer()).byteLength, 0);
+    const whole = await request(`${gw.url}/v1/health`);
+    assert.equal(Buffer.from(await whole.body.arrayBuffer()).toString(), piece.toString());
+    const pieces = await request(`${gw.url}/v1/health?pieces`);
+    assert.equal(Buffer.from(await pieces.body.arrayBuffer()).toString(), piece.toString().repeat(3));
+    // the connection stays usable after each
+    const again = await request(`${gw.url}/v1/health`);
+    assert.equal((await again.body.arrayBuffer()).byteLength, piece.length);
+  });
+
   test('a body over the route cap is refused with 413: declared length at once, chunked while streaming', async () => {
     const declared = await request(`${gw.url}/v1/upload`, {
       method: 'POST',
