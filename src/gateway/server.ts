@@ -17,6 +17,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
 import { TrafficCounter } from '../platform/traffic.ts';
 import type { PolicyServices } from '../policies/services.ts';
+import { pinTickObjectShape } from '../util/tick-shape.ts';
 import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
 import type { Plan, TlsMaterial } from './plan.ts';
 import { closeUpstreams, createUpstreams, type Upstream } from './upstreams.ts';
@@ -84,6 +85,7 @@ function secureContextOptions(tls: TlsMaterial): SecureContextOptions {
 
 /** Start listeners (and the admin listener) for a compiled plan. */
 export async function startGateway(plan: Plan, options: GatewayOptions): Promise<Gateway> {
+  pinTickObjectShape();
   const { logger, metrics } = options;
   const config = plan.config;
   const instrumentUpstreams = options.instrument?.upstreams ?? ((u: Map<string, Upstream>) => u);
