@@ -8,6 +8,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// first, before start-up work runs its full GCs: see src/util/tick-shape.ts
+const { pinTickObjectShape } = await import('../src/util/tick-shape.ts');
+pinTickObjectShape();
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv.slice(2), {
   stdout: process.stdout,

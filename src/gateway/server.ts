@@ -85,6 +85,7 @@ function secureContextOptions(tls: TlsMaterial): SecureContextOptions {
 
 /** Start listeners (and the admin listener) for a compiled plan. */
 export async function startGateway(plan: Plan, options: GatewayOptions): Promise<Gateway> {
+  // for embedders; the CLI pins earlier, before its start-up work (src/util/tick-shape.ts)
   pinTickObjectShape();
   const { logger, metrics } = options;
   const config = plan.config;

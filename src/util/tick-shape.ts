@@ -6,9 +6,10 @@
  * GC finds no entry alive (they live for one tick) it drops those classes, and the next entry gets
  * a fresh one. After a few full GCs under load the literal's inline caches have seen more than four
  * classes, turn megamorphic for good, and every property of every entry is defined through the
- * runtime: in a running gateway that was 50 runtime calls and ~9 % of the instructions per proxied
+ * runtime: in a running gateway that was 50 runtime calls and 15 % of the instructions per proxied
  * GET (callgrind, docs/benchmarks.md). One entry held here keeps the chain of classes reachable
  * (each class points to its parent), so every later entry shares it and the caches stay monomorphic.
+ * Megamorphic feedback never recovers, so pin before start-up work: bin/rampart.js does it first.
  */
 import { createHook } from 'node:async_hooks';
 
