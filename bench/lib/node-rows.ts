@@ -5,26 +5,43 @@ import { parse, stringify } from 'yaml';
 import { type Child, freePort, pinned, spawnChild, stopChild, tail, waitForPort } from './procs.ts';
 import type { RowContext, Skipped, Target } from './target.ts';
 
-/** How long a proxy under test may take to listen. */
+/** How long a proxy under test may take to listen, unless `ctx.readyMs` says otherwise. */
 const READY_MS = 10_000;
 
-// taskset execs the command, so the child's pid is the proxy's own
+/** How long a wrapped proxy may take to exit once asked: under valgrind its shutdown is many times slower. */
+const WRAPPED_GRACE_MS = 30_000;
+
+// taskset execs the command, and so does valgrind's launcher (into its tool): the child's pid is the
+// proxy's own, or valgrind's running it, which is what callgrind_control addresses
 const pidOf = (child: Child): { pid?: number } =>
   child.proc.pid === undefined ? {} : { pid: child.proc.pid };
+
+/** `node …argv` behind the context's wrapper, pinned to the proxy cpu (taskset outermost, so it pins both). */
+const proxyArgv = (ctx: RowContext, argv: readonly string[]): string[] =>
+  pinned(ctx.proxyCpu, [...(ctx.wrap ?? []), process.execPath, ...argv]);
+
+/** Stops a proxy, with the time a wrapped one needs to exit on its own (callgrind writes its last dump then). */
+const stopProxy = (ctx: RowContext, child: Child): Promise<void> =>
+  stopChild(child, ctx.wrap === undefined ? undefined : WRAPPED_GRACE_MS);
 
 /** Row (b): bench/reference-proxy.ts pinned to the proxy cpu. */
 export async function startReference(ctx: RowContext): Promise<Target | Skipped> {
   const port = await freePort();
   const script = join(ctx.repoRoot, 'bench', 'reference-proxy.ts');
-  const argv = [process.execPath, script, '--upstream', ctx.upstreamUrl, '--port', String(port)];
-  const child = spawnChild('reference proxy', pinned(ctx.proxyCpu, argv), ctx.repoRoot);
+  const argv = proxyArgv(ctx, [script, '--upstream', ctx.upstreamUrl, '--port', String(port)]);
+  const child = spawnChild('reference proxy', argv, ctx.repoRoot);
   try {
-    await waitForPort(port, READY_MS, child);
+    await waitForPort(port, ctx.readyMs ?? READY_MS, child);
   } catch (err) {
-    await stopChild(child);
+    await stopProxy(ctx, child);
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}`, headers: {}, ...pidOf(child), stop: () => stopChild(child) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    headers: {},
+    ...pidOf(child),
+    stop: () => stopProxy(ctx, child),
+  };
 }
 
 /**
@@ -53,14 +70,19 @@ export function benchConfig(configPath: string, port: number, upstreamUrl: strin
 
 /** The line of a failed start most worth showing in a table cell (bounded), as `: line`, or ''. */
 function firstError(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim());
+  // valgrind's own lines (`==pid== …`, when wrapped) say nothing about the gateway
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => !/^==\d+==/.test(l));
   const line = lines.find((l) => l.includes('Error') || l.includes('error')) ?? lines.find((l) => l !== '');
   return line === undefined ? '' : `: ${line.slice(0, 200)}`;
 }
 
 /**
  * Rows (c) and (d): `node bin/rampart.js gateway --config <copy of configRel>`, pinned to the proxy
- * cpu. Skipped, with the reason, when the gateway is missing or not listening within 10 s.
+ * cpu (behind `ctx.wrap` when given). Skipped, with the reason, when the gateway is missing or not
+ * listening within 10 s (`ctx.readyMs` when given).
  * `headers` are sent with every request (credentials for a config with policies).
  */
 export function rampartRow(
@@ -74,16 +96,17 @@ export function rampartRow(
     const source = join(ctx.repoRoot, configRel);
     const config = join(ctx.tmpDir, `rampart-${basename(configRel)}`);
     writeFileSync(config, benchConfig(source, port, ctx.upstreamUrl));
-    const argv = [process.execPath, bin, 'gateway', '--config', config];
-    const child = spawnChild('rampart gateway', pinned(ctx.proxyCpu, argv), ctx.repoRoot);
+    const argv = proxyArgv(ctx, [bin, 'gateway', '--config', config]);
+    const child = spawnChild('rampart gateway', argv, ctx.repoRoot);
+    const readyMs = ctx.readyMs ?? READY_MS;
     try {
-      await waitForPort(port, READY_MS, child);
+      await waitForPort(port, readyMs, child);
     } catch {
       const exited = child.done();
-      await stopChild(child);
+      await stopProxy(ctx, child);
       const output = `${child.stderr()}\n${child.stdout()}`;
       if (output.trim() !== '') ctx.log(`rampart gateway output:\n${tail(output, 30)}`);
-      const state = exited ? 'exited before listening' : `did not listen within ${READY_MS / 1000} s`;
+      const state = exited ? 'exited before listening' : `did not listen within ${readyMs / 1000} s`;
       return { skip: `the gateway ${state}${firstError(output)}` };
     }
     return {
@@ -91,7 +114,7 @@ export function rampartRow(
       headers,
       note: configRel,
       ...pidOf(child),
-      stop: () => stopChild(child),
+      stop: () => stopProxy(ctx, child),
     };
   };
 }

@@ -10,6 +10,13 @@ export interface RowContext {
   readonly tmpDir: string;
   /** The cpu list for `taskset -c` of the proxy under test, or null when not pinning. */
   readonly proxyCpu: string | null;
+  /**
+   * A command prefix for the process under test, e.g. `valgrind --tool=callgrind …` (bench/instructions.ts).
+   * Only the rows Node runs (bench/lib/node-rows.ts) apply it; the others ignore it.
+   */
+  readonly wrap?: readonly string[];
+  /** How long the process under test may take to listen, in ms (a wrapped one starts far slower). */
+  readonly readyMs?: number;
   log(message: string): void;
 }
 
