@@ -16,7 +16,7 @@ import { findLoadGenerator } from './lib/loadgen.ts';
 import { freePort, installCleanup, pinned, spawnChild, stopChild, waitForPort } from './lib/procs.ts';
 import { ROWS } from './lib/rows.ts';
 import { SCENARIOS } from './lib/scenarios.ts';
-import type { RowContext } from './lib/target.ts';
+import { type RowContext, serves } from './lib/target.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS = 100;
@@ -80,6 +80,7 @@ for (let round = 0; round < rounds; round++) {
     try {
       if (target.pid === undefined) throw new Error(`row (${key}) has no process to measure`);
       for (const scenario of scenarios) {
+        if (!serves(row, scenario)) continue;
         const load = {
           url: `${target.url}${scenario.path}`,
           scenario,

@@ -30,7 +30,7 @@ import {
 } from './lib/procs.ts';
 import { ROWS } from './lib/rows.ts';
 import { SCENARIOS, type Scenario } from './lib/scenarios.ts';
-import type { RowContext, RowSpec, Skipped, Target } from './lib/target.ts';
+import { type RowContext, type RowSpec, type Skipped, serves, type Target } from './lib/target.ts';
 
 /** One request may take this long under valgrind before it counts as a socket error. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -311,6 +311,7 @@ async function measure(row: RowSpec, scenario: Scenario): Promise<number | RowSk
 const figures = new Map<string, number | string>();
 for (const row of rows) {
   for (const [i, scenario] of scenarios.entries()) {
+    if (!serves(row, scenario)) continue;
     const cell = `${row.key}/${scenario.key}`;
     let result: number | RowSkip | Missing;
     try {

@@ -24,7 +24,7 @@ import {
 import { type Cell, medianOutcome, type RowOutcome, type RunInfo, report, writeDocs } from './lib/report.ts';
 import { RATIOS, ROWS } from './lib/rows.ts';
 import { SCENARIOS, type Scenario } from './lib/scenarios.ts';
-import type { RowContext, RowSpec, Target } from './lib/target.ts';
+import { type RowContext, type RowSpec, serves, type Target } from './lib/target.ts';
 
 const HELP = `Usage: npm run bench -- [options]   (or: node bench/run.ts [options])
 
@@ -171,6 +171,7 @@ async function probe(target: Target, scenario: Scenario): Promise<string | null>
 }
 
 async function measureRow(
+  row: RowSpec,
   target: Target,
   opts: Options,
   gen: LoadGenerator,
@@ -179,6 +180,8 @@ async function measureRow(
 ): Promise<Map<string, Cell>> {
   const cells = new Map<string, Cell>();
   for (const scenario of opts.scenarios) {
+    // a row not meant for this scenario has no cell: its table leaves it out
+    if (!serves(row, scenario)) continue;
     const refused = await probe(target, scenario);
     if (refused !== null) {
       log(`  ${scenario.key}: not measured, ${refused}`);
@@ -227,12 +230,14 @@ async function runRow(
   if ('skip' in started) {
     log(`  skipped: ${started.skip}`);
     const cells = new Map<string, Cell>(
-      opts.scenarios.map((s) => [s.key, { missing: `skipped: ${started.skip}` }]),
+      opts.scenarios
+        .filter((s) => serves(row, s))
+        .map((s) => [s.key, { missing: `skipped: ${started.skip}` }]),
     );
     return { key: row.key, label: row.label, note: null, cells };
   }
   try {
-    const cells = await measureRow(started, opts, gen, ctx, loadCpu);
+    const cells = await measureRow(row, started, opts, gen, ctx, loadCpu);
     return { key: row.key, label: row.label, note: started.note ?? null, cells };
   } finally {
     await started.stop();

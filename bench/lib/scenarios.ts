@@ -10,6 +10,8 @@ export interface Scenario {
   readonly path: string;
   readonly body: string | null;
   readonly headers: Readonly<Record<string, string>>;
+  /** Served only by the rows that list it (their API declares this route alone). */
+  readonly exclusive?: boolean;
 }
 
 /** Every scenario, in table order; `--scenarios` picks among their keys. */
@@ -45,5 +47,6 @@ export const SCENARIOS: readonly Scenario[] = [
     path: '/graphql',
     body: GRAPHQL_REQUEST_BODY,
     headers: { 'content-type': 'application/json' },
+    exclusive: true,
   },
 ];

@@ -43,5 +43,16 @@ export interface RowSpec {
   /** One letter, as in issue 2: a, b, c, d, e. */
   readonly key: string;
   readonly label: string;
+  /** The scenarios this row serves, when not all (its API declares only those routes). */
+  readonly scenarios?: readonly string[];
   start(ctx: RowContext): Promise<Target | Skipped>;
+}
+
+/** Whether a row is measured on a scenario: rows serve every shared scenario, and a row-specific one only when they list it. */
+export function serves(
+  row: RowSpec,
+  scenario: { readonly key: string; readonly exclusive?: boolean },
+): boolean {
+  if (row.scenarios !== undefined) return row.scenarios.includes(scenario.key);
+  return scenario.exclusive !== true;
 }
