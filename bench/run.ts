@@ -328,7 +328,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // The bench itself keeps about nproc + 1 processes runnable; more means someone else ran too.
     busy: busyAtStart || loadavg()[0]! > nproc + 1,
   };
-  const markdown = report(info, opts.scenarios, outcomes, RATIOS);
+  const markdown = report(info, opts.scenarios, outcomes, RATIOS, rounds);
   process.stdout.write(`\n${markdown}\n`);
   if (opts.write) {
     const docs = join(repoRoot, 'docs', 'benchmarks.md');

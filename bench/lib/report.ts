@@ -76,6 +76,7 @@ export function scenarioTable(
   scenario: Scenario,
   rows: readonly RowOutcome[],
   ratios: readonly (readonly [string, string])[],
+  rounds: readonly (readonly RowOutcome[])[] = [],
 ): string {
   const lines = [
     `### ${scenario.title}`,
@@ -106,7 +107,36 @@ export function scenarioTable(
     '',
     parts.length > 0 ? `Ratios of req/s: ${parts.join(' · ')}` : 'Ratios of req/s: none (rows missing)',
   );
+  const paired = pairedRatios(scenario.key, rounds, ratios);
+  if (paired.length > 0) {
+    lines.push(
+      '',
+      `Median of each round's own ratio (its two rows measured a minute apart, so a machine that drifts during the run skews it less): ${paired.join(' · ')}`,
+    );
+  }
   return lines.join('\n');
+}
+
+/** For each ratio, the median over the rounds of that round's top/bottom req/s; none with fewer than 3 rounds. */
+export function pairedRatios(
+  scenario: string,
+  rounds: readonly (readonly RowOutcome[])[],
+  ratios: readonly (readonly [string, string])[],
+): string[] {
+  if (rounds.length < 3) return [];
+  const out: string[] = [];
+  for (const [top, bottom] of ratios) {
+    const each: number[] = [];
+    for (const round of rounds) {
+      const a = rps(round, top, scenario);
+      const b = rps(round, bottom, scenario);
+      if (a !== null && b !== null && b > 0) each.push(a / b);
+    }
+    if (each.length < 3) continue;
+    each.sort((x, y) => x - y);
+    out.push(`${top}/${bottom} = ${each[Math.floor(each.length / 2)]!.toFixed(2)}`);
+  }
+  return out;
 }
 
 /** The whole report: run header, then one table per scenario. */
@@ -115,6 +145,7 @@ export function report(
   scenarios: readonly Scenario[],
   rows: readonly RowOutcome[],
   ratios: readonly (readonly [string, string])[],
+  rounds: readonly (readonly RowOutcome[])[] = [],
 ): string {
   const head = [
     '## Gateway throughput',
@@ -131,7 +162,7 @@ export function report(
       : []),
     '- Errors: responses outside 2xx (wrk counts 3xx as success; the bench API never redirects) plus socket errors (connect, read, write, timeout)',
   ];
-  return [head.join('\n'), ...scenarios.map((s) => scenarioTable(s, rows, ratios))].join('\n\n');
+  return [head.join('\n'), ...scenarios.map((s) => scenarioTable(s, rows, ratios, rounds))].join('\n\n');
 }
 
 const FILE_HEAD = `# Benchmarks
