@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type Api, describeError } from '../api.ts';
 import type { Block, IssuedKey, Key } from '../api-types.ts';
 import { PageTitle, Status } from '../components/status.tsx';
@@ -175,7 +175,9 @@ function Confirm({ label, ask, onConfirm }: { label: string; ask: string; onConf
   const yes = useRef<HTMLButtonElement>(null);
   const start = useRef<HTMLButtonElement>(null);
   const asked = useRef(false);
-  useEffect(() => {
+  // a layout effect moves the focus in the same task as the render: with a passive effect, an
+  // Escape pressed as soon as the question shows could land before the focus, outside the fieldset
+  useLayoutEffect(() => {
     if (asking) yes.current?.focus();
     else if (asked.current) start.current?.focus();
     asked.current = asking;
