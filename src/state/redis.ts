@@ -11,27 +11,12 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 `;
 
-/** GCRA, the same steps as gcra.ts. KEYS[1] = TAT; ARGV = limit, periodMs, burst, cost. */
-const TAKE = `${NOW}local t0 = tonumber(ARGV[2]) / tonumber(ARGV[1])
-local tau = t0 * tonumber(ARGV[3])
-local stored = tonumber(redis.call('GET', KEYS[1]) or '0')
-local tat = now
-if stored > now then tat = stored end
-local nxt = tat + t0 * tonumber(ARGV[4])
-local allowAt = nxt - tau
-local eps = 1e-6
-if allowAt - now > eps then
-  return {0, math.max(0, math.floor((now + tau - tat) / t0 + eps)), math.ceil(tat - now - eps), math.ceil(allowAt - now - eps)}
-end
-redis.call('SET', KEYS[1], string.format('%.17g', nxt), 'PX', math.max(1, math.ceil(nxt - now)))
-return {1, math.max(0, math.floor((now + tau - nxt) / t0 + eps)), math.ceil(nxt - now - eps), 0}
-`;
-
 /**
- * Several takes and quota checks in one script run: KEYS[i] is the i-th item's key; ARGV holds per
- * item an op (1 take, 2 quota) and four numbers (take: limit, periodMs, burst, cost; quota: limit,
- * ttlMs, cost, 0). Items run in order inside one atomic script, with the steps of TAKE and QUOTA, so
- * a batch allows exactly what the same calls one by one would. Returns four numbers per item.
+ * Takes (GCRA, the same steps as gcra.ts) and quota checks (a counter whose TTL is set when its
+ * window's counter is created), one or several per script run: KEYS[i] is the i-th item's key; ARGV
+ * holds per item an op (1 take, 2 quota) and four numbers (take: limit, periodMs, burst, cost;
+ * quota: limit, ttlMs, cost, 0). Items run in order inside one atomic script, so a batch allows
+ * exactly what the same calls one by one would. Returns four numbers per item.
  */
 const BATCH = `${NOW}local out = {}
 local eps = 1e-6
@@ -78,15 +63,6 @@ end
 return out
 `;
 
-/** KEYS[1] = counter; ARGV = limit, ttlMs, cost. The TTL is set when the window's counter is created. */
-const QUOTA = `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local cost = tonumber(ARGV[3])
-if used + cost > tonumber(ARGV[1]) then return {0, used} end
-local v = redis.call('INCRBY', KEYS[1], cost)
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return {1, v}
-`;
-
 /** KEYS[1] = counter; ARGV = ttlMs, by. */
 const INCR = `local v = redis.call('INCRBY', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -124,8 +100,6 @@ function script(source: string): Script {
 }
 
 const SCRIPTS = {
-  take: script(TAKE),
-  quota: script(QUOTA),
   incr: script(INCR),
   acquire: script(ACQUIRE),
   batch: script(BATCH),
@@ -226,18 +200,20 @@ export class RedisState implements SharedState {
   }
 
   async take(key: string, limit: number, periodMs: number, burst: number, cost = 1): Promise<RateResult> {
-    const r = this.#batching
-      ? await this.#enqueue(key, 1, limit, periodMs, burst, cost)
-      : ((await this.#run(SCRIPTS.take, key, [limit, periodMs, burst, cost])) as number[]);
+    const r = await this.#check(key, 1, limit, periodMs, burst, cost);
     return { allowed: r[0] === 1, remaining: r[1] ?? 0, resetMs: r[2] ?? 0, retryAfterMs: r[3] ?? 0 };
   }
 
   async quota(key: string, limit: number, ttlMs: number, cost = 1): Promise<QuotaResult> {
-    const r = this.#batching
-      ? await this.#enqueue(key, 2, limit, Math.ceil(ttlMs), cost, 0)
-      : ((await this.#run(SCRIPTS.quota, key, [limit, Math.ceil(ttlMs), cost])) as number[]);
+    const r = await this.#check(key, 2, limit, Math.ceil(ttlMs), cost, 0);
     const used = r[1] ?? 0;
     return { allowed: r[0] === 1, used, remaining: Math.max(0, limit - used) };
+  }
+
+  /** One take or quota check: in this turn's batch, or alone on a cluster (one key, one node). */
+  async #check(key: string, op: 1 | 2, a: number, b: number, c: number, d: number): Promise<number[]> {
+    if (this.#batching) return this.#enqueue(key, op, a, b, c, d);
+    return (await this.#run(SCRIPTS.batch, key, [op, a, b, c, d])) as number[];
   }
 
   /**
