@@ -8,12 +8,23 @@
  *
  *   node bench/instructions.ts --rows b,c,r --scenarios get,post [--requests 10000] [--warmup 20000] [--connections 8]
  *     [--ready 120]   (seconds a row may take to listen under valgrind)
+ *     [--keep DIR]    (copy each cell's callgrind dump, and the gateway's /tmp/perf-<pid>.map when it
+ *                      ran with NODE_OPTIONS=--perf-basic-prof, into DIR for bench/attribute.ts)
  *
  * Prints instructions per request, and the req/s ratios to rows (c) and (b) these imply at equal
  * instructions. A cell takes about 1.5 minutes with the defaults.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+} from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,6 +60,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '20000' },
     connections: { type: 'string', default: '8' },
     ready: { type: 'string', default: '120' },
+    keep: { type: 'string' },
   },
 });
 
@@ -300,11 +312,23 @@ async function measure(row: RowSpec, scenario: Scenario): Promise<number | RowSk
   }
   if (refused !== null) return { missing: refused };
   const ir = dumpedInstructions(tmpDir, name, pid);
+  if (values.keep !== undefined) keepDump(values.keep, name, pid);
   log(
     `(${row.key}) ${scenario.key}: ${Math.round(ir / requests).toLocaleString('en-US')} instructions/request ` +
       `(${ir.toLocaleString('en-US')} over ${requests} requests, 0 errors, ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
   );
   return ir / requests;
+}
+
+/** Copies a cell's dump parts (and the JIT's perf map, if Node wrote one) into `dir` for attribution. */
+function keepDump(dir: string, name: string, pid: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(tmpDir))
+    if (f.startsWith(`${name}.${pid}`)) copyFileSync(join(tmpDir, f), join(dir, f));
+  // under valgrind the guest keeps valgrind's pid, so the map is named after it
+  const map = `/tmp/perf-${pid}.map`;
+  if (existsSync(map)) copyFileSync(map, join(dir, `${name}.${pid}.perf.map`));
+  log(`kept ${name}.${pid}* in ${dir}`);
 }
 
 // instructions per request, or why a cell has none, by `row/scenario`

@@ -17,6 +17,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
 import { TrafficCounter } from '../platform/traffic.ts';
 import type { PolicyServices } from '../policies/services.ts';
+import { settleHeap } from '../util/settle-heap.ts';
 import { pinTickObjectShape } from '../util/tick-shape.ts';
 import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
 import type { Plan, TlsMaterial } from './plan.ts';
@@ -201,6 +202,8 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
         })
       : undefined;
   ready = true;
+  // start-up garbage fills V8's table of first-key transitions until a full GC: see settle-heap.ts
+  settleHeap();
 
   return {
     listeners,
@@ -227,6 +230,8 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
       }
       // pools finish their in-flight requests before closing
       void closeUpstreams(old);
+      // the old plan and the new one's parse garbage: see settle-heap.ts
+      settleHeap();
     },
     async close(timeoutMs = config.shutdownTimeoutMs) {
       state.draining = true;

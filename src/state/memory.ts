@@ -43,7 +43,13 @@ export class MemoryState implements SharedState {
     const now = this.#now();
     const cell = this.#live(key, now);
     const step = gcra(cell?.value, now, limit, periodMs, burst, cost);
-    if (step.tat !== undefined) this.#write(key, step.tat, step.tat, now);
+    if (step.tat !== undefined) {
+      // a live cell is updated in place: one lookup per request, not two
+      if (cell !== undefined) {
+        cell.value = step.tat;
+        cell.expires = step.tat;
+      } else this.#write(key, step.tat, step.tat, now);
+    }
     return step.result;
   }
 

@@ -130,6 +130,21 @@ describe('rate limiter', () => {
     assert.equal((await run(context('192.0.2.1'))).kind, 'continue');
     assert.equal((await run(context('192.0.2.2'))).kind, 'continue');
     assert.equal((await run(context('192.0.2.1'))).kind, 'refuse');
+    assert.equal((await run(context('192.0.2.2'))).kind, 'refuse');
+    assert.equal((await run(context('192.0.2.3'))).kind, 'continue');
+  });
+
+  test('by consumer, two identities behind one IP are two subjects', async () => {
+    const run = limiter({ rateLimit: { limit: 1, windowSeconds: 60, by: ['consumer'] } });
+    const as = (consumer: string) => {
+      const ctx = context('192.0.2.1');
+      setIdentity(ctx, { consumer, kind: 'apikey', roles: [], scopes: [] });
+      return ctx;
+    };
+    assert.equal((await run(as('alice'))).kind, 'continue');
+    assert.equal((await run(as('bob'))).kind, 'continue');
+    assert.equal((await run(as('alice'))).kind, 'refuse');
+    assert.equal((await run(context('192.0.2.1'))).kind, 'continue', 'anonymous: counted by IP');
   });
 
   test('the most restrictive of several rules refuses', async () => {
