@@ -63,7 +63,14 @@ const upstream = spawnChild(
   repoRoot,
 );
 await waitForPort(upstreamPort, 10_000, upstream);
-const ctx: RowContext = { repoRoot, upstreamUrl: `http://127.0.0.1:${upstreamPort}`, tmpDir, proxyCpu, log };
+const ctx: RowContext = {
+  repoRoot,
+  upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
+  tmpDir,
+  proxyCpu,
+  loadCpu,
+  log,
+};
 const startLoad = loadavg()[0]!.toFixed(2);
 
 // µs per request, per row and scenario, one entry per round

@@ -243,7 +243,15 @@ const upstream = spawnChild(
   repoRoot,
 );
 await waitForPort(upstreamPort, 10_000, upstream);
-const base = { repoRoot, upstreamUrl: `http://127.0.0.1:${upstreamPort}`, tmpDir, proxyCpu, log, readyMs };
+const base = {
+  repoRoot,
+  upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
+  tmpDir,
+  proxyCpu,
+  loadCpu,
+  log,
+  readyMs,
+};
 
 /** Why a whole row is not measured (it could not start, or not under callgrind). */
 interface RowSkip {

@@ -304,6 +304,7 @@ async function main(argv: readonly string[]): Promise<number> {
     upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
     tmpDir,
     proxyCpu,
+    loadCpu,
     log,
   };
 

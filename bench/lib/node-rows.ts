@@ -2,7 +2,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { type Child, freePort, pinned, spawnChild, stopChild, tail, waitForPort } from './procs.ts';
+import {
+  type Child,
+  freePort,
+  hasCommand,
+  pinned,
+  spawnChild,
+  stopChild,
+  tail,
+  waitForPort,
+} from './procs.ts';
 import type { RowContext, Skipped, Target } from './target.ts';
 
 /** How long a proxy under test may take to listen, unless `ctx.readyMs` says otherwise. */
@@ -48,10 +57,18 @@ export async function startReference(ctx: RowContext): Promise<Target | Skipped>
  * A copy of a gateway config for one run: the listener on `port`, every upstream at `upstreamUrl`,
  * `openapi` paths made absolute (the copy lives elsewhere). Other relative paths are kept as they are.
  */
-export function benchConfig(configPath: string, port: number, upstreamUrl: string): string {
+export function benchConfig(
+  configPath: string,
+  port: number,
+  upstreamUrl: string,
+  stateUrl?: string,
+): string {
   const doc = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown> | null;
   if (doc === null || typeof doc !== 'object') throw new Error(`${configPath}: not a YAML mapping`);
   doc.listeners = [{ host: '127.0.0.1', port }];
+  const state = doc.state;
+  if (stateUrl !== undefined && state !== null && typeof state === 'object')
+    (state as Record<string, unknown>).url = stateUrl;
   const upstreams = doc.upstreams;
   if (upstreams !== null && typeof upstreams === 'object') {
     for (const u of Object.values(upstreams as Record<string, unknown>)) {
@@ -88,6 +105,7 @@ function firstError(output: string): string {
 export function rampartRow(
   configRel: string,
   headers: Readonly<Record<string, string>> = {},
+  stateUrl?: string,
 ): (ctx: RowContext) => Promise<Target | Skipped> {
   return async (ctx) => {
     const bin = join(ctx.repoRoot, 'bin', 'rampart.js');
@@ -95,7 +113,7 @@ export function rampartRow(
     const port = await freePort();
     const source = join(ctx.repoRoot, configRel);
     const config = join(ctx.tmpDir, `rampart-${basename(configRel)}`);
-    writeFileSync(config, benchConfig(source, port, ctx.upstreamUrl));
+    writeFileSync(config, benchConfig(source, port, ctx.upstreamUrl, stateUrl));
     const argv = proxyArgv(ctx, [bin, 'gateway', '--config', config]);
     const child = spawnChild('rampart gateway', argv, ctx.repoRoot);
     const readyMs = ctx.readyMs ?? READY_MS;
@@ -115,6 +133,58 @@ export function rampartRow(
       note: configRel,
       ...pidOf(child),
       stop: () => stopProxy(ctx, child),
+    };
+  };
+}
+
+/**
+ * Rows (r) and (l): the gateway with a Redis limiter, against a Redis of the row's own, started by
+ * the bench and pinned to the load cpu (`redis-server` without persistence on a free port). The
+ * machine's Redis runs unpinned and so took its CPU from the proxy's core, which a gateway in
+ * production does not pay. Where `redis-server` is missing, the config's own URL (the machine's
+ * Redis) is used and the note says so.
+ */
+export function rampartRedisRow(configRel: string): (ctx: RowContext) => Promise<Target | Skipped> {
+  return async (ctx) => {
+    if (!hasCommand('redis-server')) {
+      const target = await rampartRow(configRel)(ctx);
+      return 'skip' in target ? target : { ...target, note: `${configRel}, the machine's Redis (unpinned)` };
+    }
+    const redisPort = await freePort();
+    const redis = spawnChild(
+      'bench redis',
+      pinned(ctx.loadCpu ?? null, [
+        'redis-server',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(redisPort),
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]),
+      ctx.tmpDir,
+    );
+    try {
+      await waitForPort(redisPort, READY_MS, redis);
+    } catch (err) {
+      await stopChild(redis);
+      return { skip: `redis-server did not start: ${(err as Error).message.split('\n')[0]}` };
+    }
+    const target = await rampartRow(configRel, {}, `redis://127.0.0.1:${redisPort}`)(ctx);
+    if ('skip' in target) {
+      await stopChild(redis);
+      return target;
+    }
+    const where = ctx.loadCpu == null ? 'unpinned' : `on cpu ${ctx.loadCpu}`;
+    return {
+      ...target,
+      note: `${configRel}, its own redis-server ${where}`,
+      stop: async () => {
+        await target.stop();
+        await stopChild(redis);
+      },
     };
   };
 }

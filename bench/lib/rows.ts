@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNginx, startNginxModsec } from './nginx.ts';
-import { rampartRow, startReference } from './node-rows.ts';
+import { rampartRedisRow, rampartRow, startReference } from './node-rows.ts';
 import type { RowSpec } from './target.ts';
 
 /** Row (d) verifies an HS256 JWT: a fresh secret per run, and a token signed with it. */
@@ -81,11 +81,11 @@ export const ROWS: readonly RowSpec[] = [
       rampartRow('bench/configs/auth-jwt.yaml', { authorization: `Bearer ${es256Token()}` })(ctx),
   },
   { key: 'm', label: 'Rampart, memory limiter', start: rampartRow('bench/configs/ratelimit-memory.yaml') },
-  { key: 'r', label: 'Rampart, Redis limiter', start: rampartRow('bench/configs/ratelimit-redis.yaml') },
+  { key: 'r', label: 'Rampart, Redis limiter', start: rampartRedisRow('bench/configs/ratelimit-redis.yaml') },
   {
     key: 'l',
     label: 'Rampart, Redis limiter with the local pre-check (state.localBudget)',
-    start: rampartRow('bench/configs/ratelimit-redis-budget.yaml'),
+    start: rampartRedisRow('bench/configs/ratelimit-redis-budget.yaml'),
   },
   {
     key: 'v',

@@ -11,6 +11,11 @@ export interface RowContext {
   /** The cpu list for `taskset -c` of the proxy under test, or null when not pinning. */
   readonly proxyCpu: string | null;
   /**
+   * The cpu list of the load generator and the upstream, where a row's own backing services (the
+   * Redis of rows r and l) run too: off the proxy's core, as on their own machines in production.
+   */
+  readonly loadCpu?: string | null;
+  /**
    * A command prefix for the process under test, e.g. `valgrind --tool=callgrind …` (bench/instructions.ts).
    * Only the rows Node runs (bench/lib/node-rows.ts) apply it; the others ignore it.
    */
