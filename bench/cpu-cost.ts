@@ -13,10 +13,11 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findLoadGenerator } from './lib/loadgen.ts';
-import { freePort, installCleanup, pinned, spawnChild, stopChild, waitForPort } from './lib/procs.ts';
+import { startBenchUpstream } from './lib/node-rows.ts';
+import { installCleanup, stopChild } from './lib/procs.ts';
 import { ROWS } from './lib/rows.ts';
 import { SCENARIOS } from './lib/scenarios.ts';
-import { type RowContext, serves } from './lib/target.ts';
+import { serves } from './lib/target.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS = 100;
@@ -56,21 +57,7 @@ const pin = availableParallelism() >= 2;
 const loadCpu = pin ? '0' : null;
 const proxyCpu = pin ? '1' : null;
 const gen = findLoadGenerator(null, log);
-const upstreamPort = await freePort();
-const upstream = spawnChild(
-  'bench upstream',
-  pinned(loadCpu, [process.execPath, join(repoRoot, 'bench', 'upstream.ts'), '--port', String(upstreamPort)]),
-  repoRoot,
-);
-await waitForPort(upstreamPort, 10_000, upstream);
-const ctx: RowContext = {
-  repoRoot,
-  upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
-  tmpDir,
-  proxyCpu,
-  loadCpu,
-  log,
-};
+const { upstream, ctx } = await startBenchUpstream(repoRoot, tmpDir, { loadCpu, proxyCpu }, log);
 const startLoad = loadavg()[0]!.toFixed(2);
 
 // µs per request, per row and scenario, one entry per round

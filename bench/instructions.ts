@@ -29,16 +29,8 @@ import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  freePort,
-  hasCommand,
-  installCleanup,
-  pinned,
-  spawnChild,
-  stopChild,
-  tail,
-  waitForPort,
-} from './lib/procs.ts';
+import { startBenchUpstream } from './lib/node-rows.ts';
+import { hasCommand, installCleanup, spawnChild, stopChild, tail } from './lib/procs.ts';
 import { ROWS } from './lib/rows.ts';
 import { SCENARIOS, type Scenario } from './lib/scenarios.ts';
 import { type RowContext, type RowSpec, type Skipped, serves, type Target } from './lib/target.ts';
@@ -236,22 +228,13 @@ const vgdbPrefix = join(tmpDir, 'vgdb-pipe');
 const pin = availableParallelism() >= 2;
 const loadCpu = pin ? '0' : null;
 const proxyCpu = pin ? '1' : null;
-const upstreamPort = await freePort();
-const upstream = spawnChild(
-  'bench upstream',
-  pinned(loadCpu, [process.execPath, join(repoRoot, 'bench', 'upstream.ts'), '--port', String(upstreamPort)]),
+const { upstream, ctx: base } = await startBenchUpstream(
   repoRoot,
-);
-await waitForPort(upstreamPort, 10_000, upstream);
-const base = {
-  repoRoot,
-  upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
   tmpDir,
-  proxyCpu,
-  loadCpu,
+  { loadCpu, proxyCpu },
   log,
   readyMs,
-};
+);
 
 /** Why a whole row is not measured (it could not start, or not under callgrind). */
 interface RowSkip {

@@ -10,17 +10,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { findLoadGenerator, type LoadGenerator } from './lib/loadgen.ts';
-import {
-  freePort,
-  hasCommand,
-  installCleanup,
-  pinned,
-  spawnChild,
-  stopAll,
-  stopChild,
-  waitForPort,
-  wasInterrupted,
-} from './lib/procs.ts';
+import { startBenchUpstream } from './lib/node-rows.ts';
+import { hasCommand, installCleanup, stopAll, stopChild, wasInterrupted } from './lib/procs.ts';
 import { type Cell, medianOutcome, type RowOutcome, type RunInfo, report, writeDocs } from './lib/report.ts';
 import { RATIOS, ROWS } from './lib/rows.ts';
 import { SCENARIOS, type Scenario } from './lib/scenarios.ts';
@@ -290,23 +281,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const gen = findLoadGenerator(opts.loadgen, log);
   log(`load generator: ${gen.name} ${gen.version}`);
 
-  const upstreamPort = await freePort();
-  const upstreamArgv = [
-    process.execPath,
-    join(repoRoot, 'bench', 'upstream.ts'),
-    '--port',
-    String(upstreamPort),
-  ];
-  const upstream = spawnChild('bench upstream', pinned(loadCpu, upstreamArgv), repoRoot);
-  await waitForPort(upstreamPort, 10_000, upstream);
-  const ctx: RowContext = {
-    repoRoot,
-    upstreamUrl: `http://127.0.0.1:${upstreamPort}`,
-    tmpDir,
-    proxyCpu,
-    loadCpu,
-    log,
-  };
+  const { upstream, ctx } = await startBenchUpstream(repoRoot, tmpDir, { loadCpu, proxyCpu }, log);
 
   const rows = ROWS.filter((r) => opts.rows.includes(r.key));
   // Rounds interleave the rows, so that a burst of other work on the machine hits them all alike.

@@ -188,3 +188,35 @@ export function rampartRedisRow(configRel: string): (ctx: RowContext) => Promise
     };
   };
 }
+
+/** Where a runner places its processes: the cpu lists for `taskset -c`, or null when not pinning. */
+export interface Placement {
+  readonly loadCpu: string | null;
+  readonly proxyCpu: string | null;
+}
+
+/**
+ * Starts the bench upstream on the load cpu and returns it with the context every row of a runner
+ * is started in (run.ts, cpu-cost.ts, instructions.ts).
+ */
+export async function startBenchUpstream(
+  repoRoot: string,
+  tmpDir: string,
+  placement: Placement,
+  log: (message: string) => void,
+  readyMs?: number,
+): Promise<{ upstream: Child; ctx: RowContext }> {
+  const port = await freePort();
+  const argv = [process.execPath, join(repoRoot, 'bench', 'upstream.ts'), '--port', String(port)];
+  const upstream = spawnChild('bench upstream', pinned(placement.loadCpu, argv), repoRoot);
+  await waitForPort(port, 10_000, upstream);
+  const ctx: RowContext = {
+    repoRoot,
+    upstreamUrl: `http://127.0.0.1:${port}`,
+    tmpDir,
+    ...placement,
+    log,
+    ...(readyMs === undefined ? {} : { readyMs }),
+  };
+  return { upstream, ctx };
+}
