@@ -3,6 +3,7 @@ import { channel } from 'node:diagnostics_channel';
 import { type Refusal, type RefusalCode, refuse } from '../errors.ts';
 import type { RequestContext } from '../gateway/pipeline.ts';
 import type { Identity } from '../policies/identity.ts';
+import { sameString } from './apikey.ts';
 import { checkCertificateBinding } from './cert-binding.ts';
 import type { JwtResult } from './jwt.ts';
 import type { KeyCheck, KeyService } from './key-service.ts';
@@ -118,7 +119,8 @@ export function apiKeyAuthenticator(
       if (keys === undefined) return STORE_UNAVAILABLE;
       let check: KeyCheck | Promise<KeyCheck>;
       try {
-        check = keys.verify(key);
+        const hash = digestOnConnection(ctx.req.socket, key, keys);
+        check = hash === undefined ? { ok: false, reason: 'invalid' } : keys.verifyDigest(hash);
       } catch {
         return STORE_UNAVAILABLE;
       }
@@ -156,10 +158,24 @@ export function apiKeyAuthenticator(
   }
 }
 
+// The last key each connection presented, with its digest: a keep-alive client sends the same key on
+// every request, and its HMAC is most of what a cached key costs. Held only while the connection
+// lives. The comparison is constant-time: behind a proxy one connection carries many clients' keys.
+const lastKeyOf = new WeakMap<object, { readonly key: string; readonly hash: string }>();
+
+/** The digest of `key`, from the connection's last key when it is the same; undefined when malformed. */
+function digestOnConnection(socket: object, key: string, keys: KeyService): string | undefined {
+  const last = lastKeyOf.get(socket);
+  if (last !== undefined && sameString(last.key, key)) return last.hash;
+  const hash = keys.digest(key);
+  if (hash !== undefined) lastKeyOf.set(socket, { key, hash });
+  return hash;
+}
+
 /** Bearer JWTs, verified by a compiled verifier. Opaque (non-JWT) bearer tokens are left to introspection. */
 export function jwtAuthenticator(
   scheme: string,
-  verify: (token: string) => JwtResult | Promise<JwtResult>,
+  verify: (token: string, connection?: object) => JwtResult | Promise<JwtResult>,
 ): Authenticator {
   const challenge = bearerChallenge();
   return {
@@ -169,7 +185,7 @@ export function jwtAuthenticator(
       const token = bearerToken(ctx);
       if (token === undefined) return ABSENT;
       if (!isCompactJws(token)) return ABSENT;
-      const r = verify(token);
+      const r = verify(token, ctx.req.socket);
       if (r instanceof Promise) return r.then((result) => tokenOutcome(ctx, options, token, result));
       return tokenOutcome(ctx, options, token, r);
     },

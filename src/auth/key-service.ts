@@ -84,8 +84,18 @@ export class KeyService {
    * cached key is answered at once (no promise): the common request costs one HMAC and a map lookup.
    */
   verify(presented: string): KeyCheck | Promise<KeyCheck> {
-    if (!isWellFormedApiKey(presented)) return { ok: false, reason: 'invalid' };
-    const hash = hashApiKey(presented, this.#pepper);
+    const hash = this.digest(presented);
+    if (hash === undefined) return { ok: false, reason: 'invalid' };
+    return this.verifyDigest(hash);
+  }
+
+  /** The stored form of a presented key (HMAC-SHA-256 with the pepper), or undefined when its shape or checksum is wrong. */
+  digest(presented: string): string | undefined {
+    return isWellFormedApiKey(presented) ? hashApiKey(presented, this.#pepper) : undefined;
+  }
+
+  /** verify() for a key whose digest is already known: the cache, then the store. */
+  verifyDigest(hash: string): KeyCheck | Promise<KeyCheck> {
     const now = this.#now();
     const entry = this.#cache.get(hash);
     if (entry === undefined || entry.until <= now) return this.#lookup(hash, now);

@@ -31,7 +31,8 @@ function merge(identities: readonly Identity[]): Identity {
  * The authenticate phase: the operation's effective OpenAPI `security` requirement picks the
  * authenticators (by scheme name, from `auth:`); alternatives are tried in order, the first fully
  * satisfied one wins. The identity lands in `ctx.facts.identity` and goes upstream in
- * `x-rampart-consumer` / `x-rampart-scopes` / `x-rampart-roles` (the gateway strips those from clients).
+ * `x-rampart-consumer` / `x-rampart-auth`, and `x-rampart-scopes` / `x-rampart-roles` when there are any
+ * (space-separated; the gateway strips all `x-rampart-*` headers from clients, so absent means none).
  */
 export const authnPolicy: PolicyFactory = {
   name: 'authenticate',
@@ -88,12 +89,11 @@ export const authnPolicy: PolicyFactory = {
     const grant = (ctx: RequestContext, identity: Identity, alternative: number): Verdict => {
       setIdentity(ctx, identity);
       ctx.facts[SECURITY_ALTERNATIVE] = alternative;
-      ctx.upstreamHeaders.push(
-        ['x-rampart-consumer', identity.consumer],
-        ['x-rampart-auth', identity.kind],
-        ['x-rampart-scopes', identity.scopes.join(' ')],
-        ['x-rampart-roles', identity.roles.join(' ')],
-      );
+      ctx.upstreamHeaders.push(['x-rampart-consumer', identity.consumer], ['x-rampart-auth', identity.kind]);
+      // none is sent as no header: clients' x-rampart-* headers never reach the upstream, so absent means none
+      if (identity.scopes.length > 0)
+        ctx.upstreamHeaders.push(['x-rampart-scopes', identity.scopes.join(' ')]);
+      if (identity.roles.length > 0) ctx.upstreamHeaders.push(['x-rampart-roles', identity.roles.join(' ')]);
       return CONTINUE;
     };
 

@@ -8,6 +8,7 @@ import {
   hashApiKey,
   isWellFormedApiKey,
   pepperBytes,
+  sameString,
 } from '../../src/auth/apikey.ts';
 
 const PEPPER = pepperBytes('p'.repeat(32));
@@ -60,5 +61,22 @@ describe('API key hashing', () => {
       () => pepperBytes('short-secret'),
       (e: Error) => !e.message.includes('short-secret'),
     );
+  });
+});
+
+describe('constant-time string equality', () => {
+  test('agrees with === on any two strings', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        assert.equal(sameString(a, b), a === b);
+        assert.equal(sameString(a, a), true);
+      }),
+    );
+  });
+
+  test('a difference in the last character is found, as in the first', () => {
+    assert.equal(sameString('rk_live_abc', 'rk_live_abd'), false);
+    assert.equal(sameString('rk_live_abc', 'sk_live_abc'), false);
+    assert.equal(sameString('rk_live_abc', 'rk_live_ab'), false);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Client } from 'undici';
 import { type JwksServer, startJwksServer } from '../auth/jwks-server.ts';
 import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
 import { authConfig, OPENAPI, PEPPER, shopUpstream, signer } from './auth-fixture.ts';
@@ -107,6 +108,40 @@ describe('authenticate policy through the gateway', () => {
     const revoked = await get('/orders', { 'x-api-key': issued.key });
     assert.equal(revoked.status, 401);
     assert.equal(await codeOf(revoked), 'auth.key.revoked');
+  });
+
+  test("one keep-alive connection that switches keys gets each key's identity, and a revoked key is refused on it", async () => {
+    const keys = gw.services.auth!.keys!;
+    const a = await keys.create({ consumerId: 'conn-a', roles: ['service'], scopes: ['orders:read'] });
+    const b = await keys.create({ consumerId: 'conn-b', roles: [], scopes: [] });
+    // a client of one connection, as a proxy in front of the gateway would hold for many clients
+    const client = new Client(gw.url, { pipelining: 1, connections: 1 } as Client.Options);
+    try {
+      const consumerWith = async (key: string) => {
+        const res = await client.request({ path: '/orders', method: 'GET', headers: { 'x-api-key': key } });
+        const body = (await res.body.json()) as {
+          consumer?: string;
+          roles?: string | null;
+          scopes?: string | null;
+        };
+        return { status: res.statusCode, ...body };
+      };
+      assert.equal((await consumerWith(a.key)).consumer, 'conn-a');
+      const asB = await consumerWith(b.key);
+      assert.equal(asB.consumer, 'conn-b');
+      assert.equal(asB.roles, null, 'no roles: no x-rampart-roles header upstream');
+      assert.equal(asB.scopes, null, 'no scopes: no x-rampart-scopes header upstream');
+      const asA = await consumerWith(a.key);
+      assert.equal(asA.consumer, 'conn-a');
+      assert.equal(asA.roles, 'service');
+      assert.equal(asA.scopes, 'orders:read');
+      const forged = await consumerWith(`${a.key.slice(0, -1)}${a.key.endsWith('A') ? 'B' : 'A'}`);
+      assert.equal(forged.status, 401, 'a key differing in its last character is not the remembered one');
+      await keys.revoke(a.record.id);
+      assert.equal((await consumerWith(a.key)).status, 401, 'revoked while the connection remembers it');
+    } finally {
+      await client.close();
+    }
   });
 
   test('an API key in the query string counts only where the route allows it', async () => {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AtRest, ResealResult } from '../../store/field-cipher.ts';
 
@@ -9,12 +9,14 @@ import {
   aggregateFromRows,
   aggregateSeriesSql,
   aggregateTopSql,
+  EVENT_COLUMN_COUNT,
   EVENT_COLUMNS,
   type EventRow,
   eventFromRow,
   eventQuerySql,
   eventValues,
   evidenceAad,
+  writeEventValues,
 } from './rows.ts';
 import type { EventQuery, EventStore, SecurityEvent } from './types.ts';
 
@@ -61,6 +63,8 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
   const insertMany = db.prepare(
     `INSERT INTO security_events (${EVENT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(row).join(', ')}`,
   );
+  // one array for every group's parameters, filled in place
+  const manyValues: (string | number | null)[] = new Array(ROWS_PER_INSERT * EVENT_COLUMN_COUNT).fill(null);
   const count = db.prepare('SELECT COUNT(*) AS n FROM security_events');
   const pruneAge = db.prepare('DELETE FROM security_events WHERE time < ?');
   const resealBatch = db.prepare(
@@ -80,9 +84,9 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
       try {
         let k = 0;
         for (; k + ROWS_PER_INSERT <= events.length; k += ROWS_PER_INSERT) {
-          const values: SQLInputValue[] = [];
-          for (let j = k; j < k + ROWS_PER_INSERT; j++) values.push(...eventValues(events[j]!, atRest));
-          insertMany.run(...values);
+          for (let j = 0; j < ROWS_PER_INSERT; j++)
+            writeEventValues(manyValues, j * EVENT_COLUMN_COUNT, events[k + j]!, atRest);
+          insertMany.run(...manyValues);
         }
         for (; k < events.length; k++) insert.run(...eventValues(events[k]!, atRest));
         db.exec('COMMIT');
