@@ -200,7 +200,7 @@ describe('JWT verification against a JWKS server', () => {
     assert.deepEqual(await verify(t), { ok: false, code: 'auth.jwt.revoked', description: 'token revoked' });
   });
 
-  test('one connection that switches tokens gets each token\'s identity; a revocation reaches the one it remembers', async () => {
+  test("one connection that switches tokens gets each token's identity; a revocation reaches the one it remembers", async () => {
     const connection = {};
     const a = await sign(k1, { jti: 'conn-a', realm: { roles: ['carol'] } });
     const b = await sign(k1, { jti: 'conn-b', realm: { roles: ['dave'] } });
