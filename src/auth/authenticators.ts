@@ -175,7 +175,7 @@ function digestOnConnection(socket: object, key: string, keys: KeyService): stri
 /** Bearer JWTs, verified by a compiled verifier. Opaque (non-JWT) bearer tokens are left to introspection. */
 export function jwtAuthenticator(
   scheme: string,
-  verify: (token: string, connection?: object) => JwtResult | Promise<JwtResult>,
+  verify: (token: string) => JwtResult | Promise<JwtResult>,
 ): Authenticator {
   const challenge = bearerChallenge();
   return {
@@ -185,7 +185,7 @@ export function jwtAuthenticator(
       const token = bearerToken(ctx);
       if (token === undefined) return ABSENT;
       if (!isCompactJws(token)) return ABSENT;
-      const r = verify(token, ctx.req.socket);
+      const r = verify(token);
       if (r instanceof Promise) return r.then((result) => tokenOutcome(ctx, options, token, result));
       return tokenOutcome(ctx, options, token, r);
     },

@@ -11,7 +11,6 @@ import {
   jwtVerify,
 } from 'jose';
 import type { RefusalCode } from '../errors.ts';
-import { sameString } from './apikey.ts';
 import { type ClaimPaths, claimAt, claimList, consumerOf } from './claims.ts';
 import { JwksUnavailableError } from './jwks.ts';
 import type { RevocationSet } from './revocation.ts';
@@ -99,17 +98,11 @@ const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
 
 const fail = (code: RefusalCode, description: string): JwtResult => ({ ok: false, code, description });
 
-/** A verified token's outcome and until when it may be reused. */
-interface Verified {
-  readonly until: number;
-  readonly result: JwtResult;
-}
-
 /** Build the per-request verify function from compiled settings. */
 export function createJwtVerifier(
   settings: JwtSettings,
   now: () => number = Date.now,
-): (token: string, connection?: object) => JwtResult | Promise<JwtResult> {
+): (token: string) => JwtResult | Promise<JwtResult> {
   const allAlgorithms = new Set<string>(settings.issuers.flatMap((i) => i.algorithms));
   const byIssuer = new Map<string, JwtIssuer>();
   let anonymous: JwtIssuer | undefined;
@@ -119,22 +112,14 @@ export function createJwtVerifier(
   }
   const skew = settings.clockSkewSeconds;
   const cacheMs = settings.cacheMs ?? 60_000;
-  const verified = new Map<string, Verified>();
-  // the token each connection presented last, with its cache entry: a keep-alive client sends the
-  // same token every time, and comparing it costs less than hashing a fresh copy for the map
-  const lastOf = new WeakMap<object, { readonly token: string; readonly hit: Verified }>();
+  const verified = new Map<string, { readonly until: number; readonly result: JwtResult }>();
 
   // a token verified lately is answered at once (no promise): the common request costs a map lookup
-  return function verifyJwt(token: string, connection?: object): JwtResult | Promise<JwtResult> {
+  return function verifyJwt(token: string): JwtResult | Promise<JwtResult> {
     if (cacheMs > 0) {
-      const last = connection === undefined ? undefined : lastOf.get(connection);
-      // constant-time: behind a proxy one connection carries many clients' tokens
-      const hit = last !== undefined && sameString(last.token, token) ? last.hit : verified.get(token);
+      const hit = verified.get(token);
       if (hit !== undefined) {
-        if (hit.until > now()) {
-          if (connection !== undefined && last?.hit !== hit) lastOf.set(connection, { token, hit });
-          return issuedOr(token, revokedOr(hit.result));
-        }
+        if (hit.until > now()) return issuedOr(token, revokedOr(hit.result));
         verified.delete(token);
       }
     }

@@ -58,6 +58,23 @@ export function createLocalRevocations(now: () => number = Date.now): Revocation
 
 const REVOCATION_CHANNEL = 'auth:revoked';
 
+// The member name of a revocation, the same string object each time for an id seen lately: the set's
+// lookup then reuses the string's cached hash, where a fresh `${kind}:${id}` is hashed per request.
+const names = { key: new Map<string, string>(), jti: new Map<string, string>() };
+const MAX_NAMES = 4_096;
+
+function memberName(kind: RevocationKind, id: string): string {
+  const seen = names[kind];
+  let name = seen.get(id);
+  if (name === undefined) {
+    name = `${kind}:${id}`;
+    // a bounded memo: a stream of distinct ids is named, not kept
+    if (seen.size >= MAX_NAMES) seen.clear();
+    seen.set(id, name);
+  }
+  return name;
+}
+
 /**
  * Revocations on the shared state: checked synchronously against its local mirror of the `revoked`
  * set, and broadcast to every process (every instance, with Redis) the moment they are made.
@@ -72,7 +89,7 @@ export function stateRevocations(state: SharedState, now: () => number = Date.no
   });
   return {
     has(kind, id) {
-      return state.memberUntil('revoked', `${kind}:${id}`) > now();
+      return state.memberUntil('revoked', memberName(kind, id)) > now();
     },
     async revoke(kind, id, untilMs) {
       await state.setMember('revoked', `${kind}:${id}`, Math.max(1, untilMs - now()));
