@@ -112,15 +112,23 @@ export function createJwtVerifier(
   }
   const skew = settings.clockSkewSeconds;
   const cacheMs = settings.cacheMs ?? 60_000;
-  const verified = new Map<string, { readonly until: number; readonly result: JwtResult }>();
+  // keyed by the signature segment, the only part of a token its bearer could not have guessed: the
+  // map then hashes ~86 characters instead of the whole token (~250), and the entry's full token
+  // must still equal the presented one exactly
+  const verified = new Map<
+    string,
+    { readonly token: string; readonly until: number; readonly result: JwtResult }
+  >();
+  const cacheKey = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
 
   // a token verified lately is answered at once (no promise): the common request costs a map lookup
   return function verifyJwt(token: string): JwtResult | Promise<JwtResult> {
     if (cacheMs > 0) {
-      const hit = verified.get(token);
-      if (hit !== undefined) {
+      const key = cacheKey(token);
+      const hit = verified.get(key);
+      if (hit !== undefined && hit.token === token) {
         if (hit.until > now()) return issuedOr(token, revokedOr(hit.result));
-        verified.delete(token);
+        verified.delete(key);
       }
     }
     return verifyAndRemember(token);
@@ -134,7 +142,7 @@ export function createJwtVerifier(
         const oldest = verified.keys().next().value;
         if (oldest !== undefined) verified.delete(oldest);
       }
-      verified.set(token, { until, result });
+      verified.set(cacheKey(token), { token, until, result });
     }
     return result;
   }

@@ -522,7 +522,8 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     headers.push('x-forwarded-for', client.forwardedFor, 'x-forwarded-proto', client.proto);
     if (client.host !== '') headers.push('x-forwarded-host', client.host);
     headers.push('forwarded', this.#forwarded(client), 'x-request-id', this.#requestId);
-    for (const [k, v] of ctx.upstreamHeaders) headers.push(k, v);
+    const extra = ctx.upstreamHeaders;
+    for (let i = 0; i < extra.length; i++) headers.push(extra[i]![0], extra[i]![1]);
     if (buffered !== undefined) headers.push('content-length', String(buffered.byteLength));
 
     let body: Readable | Buffer | null = null;

@@ -172,6 +172,18 @@ describe('JWT verification against a JWKS server', () => {
     assert.equal(!r.ok && r.code, 'auth.jwt.invalid');
   });
 
+  test('a tampered payload is refused even while its original, same signature, is cached', async () => {
+    const original = await sign(k1);
+    assert.ok((await verify(original)).ok);
+    assert.ok((await verify(original)).ok, 'answered from the cache');
+    const [h, p, s] = original.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
+    claims.sub = 'admin';
+    const r = await verify(`${h}.${b64(claims)}.${s}`);
+    assert.equal(!r.ok && r.code, 'auth.jwt.invalid');
+    assert.ok((await verify(original)).ok, 'the original still verifies');
+  });
+
   test('a lifetime over the maximum is refused even when the signature is good', async () => {
     const r = await verify(await sign(k1, {}, { exp: nowS() + 10 * 86400 }));
     assert.deepEqual(r, {
