@@ -221,6 +221,16 @@ export function policyHeader(limits: RouteLimits): string {
 
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
+/** The refusal of a request over a rate limit, retryable after `retryAfterMs`. */
+function exceeded(retryAfterMs: number): Verdict {
+  return {
+    kind: 'refuse',
+    refusal: refuse('ratelimit.exceeded', 'rate limit exceeded; retry later', {
+      'retry-after': String(Math.max(1, seconds(retryAfterMs))),
+    }),
+  };
+}
+
 /**
  * Build the per-request limiter of one route. The common case (memory state, rate rules only) runs
  * synchronously; with Redis each rule is one round trip, the rules of a route in parallel. With a
@@ -258,12 +268,7 @@ export function createRateLimiter(
     }
     ctx.responseHeaders.push(['ratelimit-policy', header], ['ratelimit', parts.join(', ')]);
     if (refused === undefined) return CONTINUE;
-    return {
-      kind: 'refuse',
-      refusal: refuse('ratelimit.exceeded', 'rate limit exceeded; retry later', {
-        'retry-after': String(Math.max(1, seconds(refused.r.retryAfterMs))),
-      }),
-    };
+    return exceeded(refused.r.retryAfterMs);
   };
 
   if (memory !== undefined && onlyRate && rate.length === 1) {
@@ -290,12 +295,7 @@ export function createRateLimiter(
         ['ratelimit', `${prefix}${result.remaining};t=${seconds(result.resetMs)}`],
       );
       if (result.allowed) return CONTINUE;
-      return {
-        kind: 'refuse',
-        refusal: refuse('ratelimit.exceeded', 'rate limit exceeded; retry later', {
-          'retry-after': String(Math.max(1, seconds(result.retryAfterMs))),
-        }),
-      };
+      return exceeded(result.retryAfterMs);
     };
   }
 

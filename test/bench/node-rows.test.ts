@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { benchConfig, rampartRedisRow } from '../../bench/lib/node-rows.ts';
-import { hasCommand } from '../../bench/lib/procs.ts';
+import { hasCommand, tryConnect } from '../../bench/lib/procs.ts';
 import type { RowContext } from '../../bench/lib/target.ts';
 import { type StartedServer, startUpstream } from '../../bench/upstream.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const redisConfig = join(repoRoot, 'bench/configs/ratelimit-redis.yaml');
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      done(true);
-    });
-    s.once('error', () => done(false));
-  });
-}
 
 describe('bench config copies', () => {
   test('the state URL is replaced only when the row gives one', () => {
@@ -76,6 +63,6 @@ describe('Redis limiter rows', () => {
     const copy = readFileSync(join(tmp, 'rampart-ratelimit-redis.yaml'), 'utf8');
     const port = Number(/redis:\/\/127\.0\.0\.1:(\d+)/.exec(copy)?.[1]);
     assert.ok(port > 0 && port !== 6379, `the row's own port, got ${port}`);
-    assert.equal(await listening(port), false, 'its redis-server stopped with the row');
+    assert.equal(await tryConnect(port), false, 'its redis-server stopped with the row');
   });
 });

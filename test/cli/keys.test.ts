@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { json, runCliInProcess, spawnCli } from '../helpers/cli.ts';
 import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
+import { REDIS_URL, redisSkipReason } from '../state/redis-available.ts';
 import { dropSchema, pgSchema } from '../store/pg.ts';
 
 const PEPPER = 'cli-test-pepper-0123456789-abcdefghijklmnop';
@@ -43,17 +43,6 @@ log: { level: info, access: false }
 /** Run `rampart …args` in-process; returns the exit code and what it wrote. */
 function rampart(dir: string, ...args: string[]) {
   return runCliInProcess(args, dir, { RAMPART_PEPPER: PEPPER });
-}
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** The create/list/rotate/revoke cycle over one store location. */
@@ -138,7 +127,7 @@ describe('rampart keys on SQLite', () => {
 });
 
 const pg = await pgSchema();
-const redisUp = await reachable(6379);
+const redisSkip = await redisSkipReason();
 describe('rampart keys on PostgreSQL', { skip: 'skip' in pg ? pg.skip : false }, () => {
   if ('skip' in pg) return;
   after(async () => dropSchema(pg.schema));
@@ -187,9 +176,9 @@ describe('a key revoked while a gateway process runs', () => {
   });
 
   test('with a long cache, a Redis state broadcasts the revocation to the running process', {
-    skip: redisUp ? false : 'Redis unreachable at 127.0.0.1:6379: broadcast test skipped',
+    skip: redisSkip ?? false,
   }, async () => {
     const prefix = `rt${randomBytes(4).toString('hex')}:`;
-    await scenario(`  keyCacheTtlMs: 300000\nstate: { url: 'redis://127.0.0.1:6379', prefix: '${prefix}' }`);
+    await scenario(`  keyCacheTtlMs: 300000\nstate: { url: '${REDIS_URL}', prefix: '${prefix}' }`);
   });
 });
