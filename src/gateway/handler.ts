@@ -8,10 +8,9 @@ import type { Logger } from '../platform/logger.ts';
 import { createRequestRecorder, type GatewayMetrics, type RequestRecorder } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
 import { type ClientInfo, forwardedHeader, resolveClient } from './forwarded.ts';
+import { HeldBodyView } from './held-body.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
 import {
-  type HeldBody,
-  isJsonMediaType,
   type MonitoredRefusal,
   type MonitorSink,
   type NotableDecision,
@@ -767,32 +766,8 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       .trim()
       .toLowerCase();
     const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
-    let parsed: { value: unknown } | undefined | null = null;
     let changed = false;
-    let reserialize = false;
-    let current = bytes;
-    const body: HeldBody = {
-      mediaType,
-      encoded,
-      get bytes() {
-        return current;
-      },
-      get jsonReplaced() {
-        return reserialize;
-      },
-      json() {
-        if (parsed !== null) return parsed;
-        parsed = undefined;
-        if (isJsonMediaType(mediaType) && !encoded) {
-          try {
-            parsed = { value: JSON.parse(current.toString('utf8')) };
-          } catch {
-            // not JSON after all: filters see undefined
-          }
-        }
-        return parsed;
-      },
-    };
+    const body = new HeldBodyView(mediaType, encoded, bytes);
     for (const hold of h.holds) {
       if (h.size > hold.maxBytes) {
         if (hold.overflow !== null) return this.#sendRefusal(hold.overflow);
@@ -811,21 +786,16 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
         return;
       }
       if (out.kind === 'body') {
-        current = out.body;
-        parsed = null;
+        body.replaceBytes(out.body);
         changed = true;
-        reserialize = false;
         continue;
       }
-      parsed = { value: out.value };
+      body.replaceJson(out.value);
       changed = true;
-      reserialize = true;
     }
-    let out = current;
+    let out = body.bytes;
     if (changed) {
-      if (reserialize) {
-        out = Buffer.from(JSON.stringify((parsed as { value: unknown } | null)?.value) ?? 'null', 'utf8');
-      }
+      if (body.jsonReplaced) out = Buffer.from(body.serialized(), 'utf8');
       // validators of the upstream's bytes no longer describe what is sent
       delete headers.etag;
       delete headers['content-md5'];
