@@ -28,6 +28,11 @@ export interface Authenticator {
   readonly challenge: string;
   /** The query parameter it may read a credential from (API keys on routes that allow it). */
   readonly queryParam?: string;
+  /**
+   * The request header (lower-case) whose credential it consumes: once it authenticated the
+   * request, the header does not reach the upstream. Undefined when the scheme forwards it.
+   */
+  readonly consumes?: string;
   /** The outcome, at once when no I/O is needed (a cached key or token), else a promise of it. */
   authenticate(ctx: RequestContext, options: AuthenticateOptions): AuthOutcome | Promise<AuthOutcome>;
 }
@@ -84,7 +89,7 @@ export function bearerChallenge(
 export function bearerToken(ctx: RequestContext): string | undefined {
   const h = ctx.req.headers.authorization;
   if (typeof h !== 'string' || h.length > MAX_CREDENTIAL_LENGTH + 7) return undefined;
-  if (h.length < 8 || h.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  if (h.length < 8 || !startsWithBearer(h)) return undefined;
   const token = h.slice(7).trim();
   return token === '' ? undefined : token;
 }
@@ -95,6 +100,7 @@ export function apiKeyAuthenticator(
   header: string,
   queryParam: string,
   keys: KeyService | undefined,
+  forward = false,
 ): Authenticator {
   const name = header.toLowerCase();
   const challenge = `ApiKey realm="rampart", header="${name}"`;
@@ -102,6 +108,7 @@ export function apiKeyAuthenticator(
     scheme,
     challenge,
     queryParam,
+    ...(forward ? {} : { consumes: name }),
     authenticate(ctx, { allowQuery }) {
       let raw = ctx.req.headers[name];
       if (raw === undefined && allowQuery && ctx.query !== '') {
@@ -176,11 +183,13 @@ function digestOnConnection(socket: object, key: string, keys: KeyService): stri
 export function jwtAuthenticator(
   scheme: string,
   verify: (token: string) => JwtResult | Promise<JwtResult>,
+  forward = false,
 ): Authenticator {
   const challenge = bearerChallenge();
   return {
     scheme,
     challenge,
+    ...(forward ? {} : { consumes: 'authorization' }),
     authenticate(ctx, options) {
       const token = bearerToken(ctx);
       if (token === undefined) return ABSENT;
@@ -243,6 +252,19 @@ export function jwtAuthenticator(
 }
 
 /** Two dots, three parts: the compact JWS shape (the third part may be empty for alg none, refused later). */
+/** `Bearer ` at the start, in any case (RFC 7235 schemes are case-insensitive), without a lower-cased copy. */
+function startsWithBearer(h: string): boolean {
+  return (
+    (h.charCodeAt(0) | 0x20) === 0x62 &&
+    (h.charCodeAt(1) | 0x20) === 0x65 &&
+    (h.charCodeAt(2) | 0x20) === 0x61 &&
+    (h.charCodeAt(3) | 0x20) === 0x72 &&
+    (h.charCodeAt(4) | 0x20) === 0x65 &&
+    (h.charCodeAt(5) | 0x20) === 0x72 &&
+    h.charCodeAt(6) === 0x20
+  );
+}
+
 function isCompactJws(token: string): boolean {
   const first = token.indexOf('.');
   if (first <= 0) return false;

@@ -19,6 +19,8 @@ export interface IntrospectionSettings {
   /** Longest time an answer is reused (never past the token's `exp`). */
   readonly cacheMaxMs: number;
   readonly claims: ClaimPaths;
+  /** Send the token on to the upstream once it is active (default: the upstream sees only the identity). */
+  readonly forward?: boolean;
   readonly now?: () => number;
 }
 
@@ -108,6 +110,7 @@ export function introspectionAuthenticator(scheme: string, s: IntrospectionSetti
   return {
     scheme,
     challenge,
+    ...(s.forward === true ? {} : { consumes: 'authorization' }),
     async authenticate(ctx) {
       const token = bearerToken(ctx);
       if (token === undefined) return { kind: 'absent' };

@@ -73,6 +73,9 @@ export interface JwtSettings {
   readonly cacheMs?: number;
 }
 
+/** Characters of a token's end that key its cache entry: the base64url length of a 256-bit signature. */
+const SIGNATURE_TAIL = 43;
+
 /** Most verified tokens remembered at once; the oldest is forgotten first. */
 export const MAX_CACHED_TOKENS = 10_000;
 
@@ -112,14 +115,16 @@ export function createJwtVerifier(
   }
   const skew = settings.clockSkewSeconds;
   const cacheMs = settings.cacheMs ?? 60_000;
-  // keyed by the signature segment, the only part of a token its bearer could not have guessed: the
-  // map then hashes ~86 characters instead of the whole token (~250), and the entry's full token
-  // must still equal the presented one exactly
+  // keyed by the token's last 43 characters, all signature for every algorithm allowed (HS256's is
+  // exactly 43): the part its bearer could not have guessed. The map then hashes 43 characters
+  // instead of the whole token (~250), and the entry's full token must still equal the presented
+  // one exactly, so the key only spreads entries and never decides a match
   const verified = new Map<
     string,
     { readonly token: string; readonly until: number; readonly result: JwtResult }
   >();
-  const cacheKey = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
+  const cacheKey = (token: string): string =>
+    token.length > SIGNATURE_TAIL ? token.slice(-SIGNATURE_TAIL) : token;
 
   // a token verified lately is answered at once (no promise): the common request costs a map lookup
   return function verifyJwt(token: string): JwtResult | Promise<JwtResult> {

@@ -64,10 +64,13 @@ function buildAuthenticators(
         hint: 'pepper: ${RAMPART_PEPPER} with at least 32 random bytes in the variable',
       });
     }
-    add(name, apiKeyAuthenticator(name, cfg.header, cfg.queryParam, services?.keys));
+    add(name, apiKeyAuthenticator(name, cfg.header, cfg.queryParam, services?.keys, cfg.forward));
   }
   for (const [name, cfg] of Object.entries(auth.jwt)) {
-    add(name, jwtAuthenticator(name, createJwtVerifier(jwtSettings(name, cfg, baseDir, services))));
+    add(
+      name,
+      jwtAuthenticator(name, createJwtVerifier(jwtSettings(name, cfg, baseDir, services)), cfg.forward),
+    );
   }
   for (const [name, cfg] of Object.entries(auth.introspection)) {
     add(name, introspectionAuthenticator(name, cfg));

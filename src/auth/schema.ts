@@ -68,6 +68,11 @@ const Jwt = Type.Object(
     maxLifetimeSeconds: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
     requiredClaims: Type.Array(ClaimPath, { default: ['exp'], maxItems: 32 }),
     claims: Claims,
+    forward: Type.Boolean({
+      default: false,
+      description:
+        'send the token (Authorization header) on to the upstream once verified; by default the upstream gets only the verified identity (x-rampart-consumer, …), never the secret',
+    }),
     issuedThrough: Type.Optional(
       Type.Object(
         {
@@ -105,6 +110,11 @@ const ApiKey = Type.Object(
       default: 'api_key',
       description: 'read only on routes with apiKeyInQuery: true',
     }),
+    forward: Type.Boolean({
+      default: false,
+      description:
+        'send the key (its header) on to the upstream once verified; by default the upstream gets only the verified identity (x-rampart-consumer, …), never the secret',
+    }),
   },
   { additionalProperties: false },
 );
@@ -117,6 +127,11 @@ const Introspection = Type.Object(
     timeoutMs: Type.Integer({ minimum: 100, maximum: 30_000, default: 3_000 }),
     cacheMaxMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
     claims: Claims,
+    forward: Type.Boolean({
+      default: false,
+      description:
+        'send the token (Authorization header) on to the upstream once verified; by default the upstream gets only the verified identity (x-rampart-consumer, …), never the secret',
+    }),
   },
   { additionalProperties: false },
 );

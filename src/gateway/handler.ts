@@ -507,10 +507,12 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     const connectionTokens = connectionListed(req.headers.connection);
     // a policy that read (and maybe rewrote) the body forwards those bytes with their own length
     const buffered = ctx.body;
+    const consumed = ctx.consumedHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       const lower = name.toLowerCase();
       if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
+      if (consumed?.includes(lower)) continue;
       if (buffered !== undefined && lower === 'content-length') continue;
       // x-rampart-* carry facts the gateway established (identity, scopes): no client may send them
       if (lower.startsWith('x-rampart-')) continue;

@@ -33,6 +33,8 @@ export interface RequestContext {
   readonly responseHeaders: [string, string][];
   /** Headers a policy adds to the upstream request (e.g. the verified identity); lower-case names. */
   readonly upstreamHeaders: [string, string][];
+  /** Request headers that stop at the gateway (a credential authn consumed); lower-case names. */
+  consumedHeaders?: readonly string[];
   /** The request body once a policy has read it (readBody); the proxy then forwards these bytes. */
   body?: Buffer;
   /** Called once with the final response status, the upstream's or a refusal's (addResponseHook). */

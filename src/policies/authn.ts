@@ -86,8 +86,15 @@ export const authnPolicy: PolicyFactory = {
         : [],
     );
 
+    // per alternative, the headers whose credentials its authenticators consume
+    const consumedBy = frozen.map((alt) => {
+      const names = [...new Set(alt.flatMap((a) => (a.consumes === undefined ? [] : [a.consumes])))];
+      return names.length === 0 ? undefined : Object.freeze(names);
+    });
     const grant = (ctx: RequestContext, identity: Identity, alternative: number): Verdict => {
       setIdentity(ctx, identity);
+      const consumed = consumedBy[alternative];
+      if (consumed !== undefined) ctx.consumedHeaders = consumed;
       ctx.facts[SECURITY_ALTERNATIVE] = alternative;
       ctx.upstreamHeaders.push(['x-rampart-consumer', identity.consumer], ['x-rampart-auth', identity.kind]);
       // none is sent as no header: clients' x-rampart-* headers never reach the upstream, so absent means none

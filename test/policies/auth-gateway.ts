@@ -8,6 +8,9 @@ import { type Gateway, startGateway } from '../../src/gateway/server.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
 import { closeServices, createServices, type PolicyServices } from '../../src/policies/services.ts';
+import { type JwksServer, startJwksServer } from '../auth/jwks-server.ts';
+import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
+import { authConfig, OPENAPI, PEPPER, shopUpstream, signer } from './auth-fixture.ts';
 
 /** A gateway started in-process with real services (store, key service, revocations). */
 export interface AuthGateway {
@@ -75,4 +78,37 @@ export async function codeOf(res: Response): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The shop fixture whole: its upstream, a JWKS server with its signer, and the gateway in front. */
+export interface ShopGateway {
+  readonly up: TestUpstream;
+  readonly jwks: JwksServer;
+  readonly gw: AuthGateway;
+  readonly s: Awaited<ReturnType<typeof signer>>;
+  close(): Promise<void>;
+}
+
+/** Start the shop fixture; `edit` may change the gateway config text (authConfig's). */
+export async function startShop(edit: (config: string) => string = (c) => c): Promise<ShopGateway> {
+  const s = await signer();
+  const up = await startUpstream();
+  up.handler = shopUpstream;
+  const jwks = await startJwksServer([s.key.jwk]);
+  const gw = await startAuthGateway({
+    config: () => edit(authConfig(up.url, jwks.url)),
+    files: { 'openapi.yaml': OPENAPI },
+    env: { PEPPER },
+  });
+  return {
+    up,
+    jwks,
+    gw,
+    s,
+    close: async () => {
+      await gw.close();
+      await jwks.close();
+      await up.close();
+    },
+  };
 }

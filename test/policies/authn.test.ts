@@ -4,7 +4,7 @@ import { Client } from 'undici';
 import { type JwksServer, startJwksServer } from '../auth/jwks-server.ts';
 import { startUpstream, type TestUpstream } from '../helpers/gateway.ts';
 import { authConfig, OPENAPI, PEPPER, shopUpstream, signer } from './auth-fixture.ts';
-import { type AuthGateway, codeOf, startAuthGateway } from './auth-gateway.ts';
+import { type AuthGateway, codeOf, type ShopGateway, startAuthGateway, startShop } from './auth-gateway.ts';
 
 describe('authenticate policy through the gateway', () => {
   let up: TestUpstream;
@@ -66,6 +66,27 @@ describe('authenticate policy through the gateway', () => {
       ),
       ['x-rampart-consumer'],
     );
+  });
+
+  test('a verified credential stops at the gateway: the upstream gets the identity, not the secret', async () => {
+    const token = await s.sign('alice');
+    const viaJwt = await get('/orders', { authorization: `Bearer ${token}`, 'x-trace': 'jwt' });
+    assert.equal(viaJwt.status, 200);
+    await viaJwt.body?.cancel();
+    let seen = up.seen.at(-1)!;
+    assert.equal(seen.headers.authorization, undefined);
+    assert.equal(seen.headers['x-rampart-consumer'], 'alice');
+    assert.equal(seen.headers['x-trace'], 'jwt');
+
+    const issued = await gw.services.auth!.keys!.create({ consumerId: 'svc-hidden', roles: [], scopes: [] });
+    // the key authenticates; an Authorization header it did not use goes on untouched
+    const viaKey = await get('/orders', { 'x-api-key': issued.key, authorization: 'Basic dXNlcjpwdw==' });
+    assert.equal(viaKey.status, 200);
+    await viaKey.body?.cancel();
+    seen = up.seen.at(-1)!;
+    assert.equal(seen.headers['x-api-key'], undefined);
+    assert.equal(seen.headers.authorization, 'Basic dXNlcjpwdw==');
+    assert.equal(seen.headers['x-rampart-consumer'], 'svc-hidden');
   });
 
   test('an expired JWT: 401 auth.jwt.expired with an RFC 6750 invalid_token challenge', async () => {
@@ -215,5 +236,35 @@ describe('authentication fails closed', () => {
       /shorter than 32 bytes/,
     );
     await up.close();
+  });
+});
+
+describe('authenticate policy with forward: true', () => {
+  let shop: ShopGateway;
+  before(async () => {
+    shop = await startShop((config) =>
+      config
+        .replace('key: { header: x-api-key }', 'key: { header: x-api-key, forward: true }')
+        .replace(
+          '      claims: { roles: roles, scopes: scope }',
+          '      claims: { roles: roles, scopes: scope }\n      forward: true',
+        ),
+    );
+  });
+  after(() => shop.close());
+
+  test('the upstream receives the verified token and key as the client sent them', async () => {
+    const { gw, up } = shop;
+    const token = await shop.s.sign('alice');
+    const viaJwt = await fetch(`${gw.url}/orders`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(viaJwt.status, 200);
+    await viaJwt.body?.cancel();
+    assert.equal(up.seen.at(-1)!.headers.authorization, `Bearer ${token}`);
+
+    const issued = await gw.services.auth!.keys!.create({ consumerId: 'svc-fwd', roles: [], scopes: [] });
+    const viaKey = await fetch(`${gw.url}/orders`, { headers: { 'x-api-key': issued.key } });
+    assert.equal(viaKey.status, 200);
+    await viaKey.body?.cancel();
+    assert.equal(up.seen.at(-1)!.headers['x-api-key'], issued.key);
   });
 });
