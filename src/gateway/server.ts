@@ -17,6 +17,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { GatewayMetrics } from '../platform/metrics.ts';
 import { TrafficCounter } from '../platform/traffic.ts';
 import type { PolicyServices } from '../policies/services.ts';
+import { stopPretenuring } from '../util/no-pretenuring.ts';
 import { settleHeap } from '../util/settle-heap.ts';
 import { pinTickObjectShape } from '../util/tick-shape.ts';
 import { type AccessRecord, createHandler, type GatewayState } from './handler.ts';
@@ -202,6 +203,8 @@ export async function startGateway(plan: Plan, options: GatewayOptions): Promise
         })
       : undefined;
   ready = true;
+  // request objects die young; a site V8 pretenured would send them to old space: see no-pretenuring.ts
+  stopPretenuring();
   // start-up garbage fills V8's table of first-key transitions until a full GC: see settle-heap.ts
   settleHeap();
 
