@@ -251,7 +251,6 @@ export function jwtAuthenticator(
   }
 }
 
-/** Two dots, three parts: the compact JWS shape (the third part may be empty for alg none, refused later). */
 /** `Bearer ` at the start, in any case (RFC 7235 schemes are case-insensitive), without a lower-cased copy. */
 function startsWithBearer(h: string): boolean {
   return (
@@ -265,6 +264,7 @@ function startsWithBearer(h: string): boolean {
   );
 }
 
+/** Two dots, three parts: the compact JWS shape (the third part may be empty for alg none, refused later). */
 function isCompactJws(token: string): boolean {
   const first = token.indexOf('.');
   if (first <= 0) return false;

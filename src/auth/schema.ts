@@ -61,6 +61,14 @@ const Issuer = Type.Object(
   { additionalProperties: false },
 );
 
+/** A scheme's `forward` switch: whether its verified credential goes on to the upstream. */
+function forwardOption(what: string) {
+  return Type.Boolean({
+    default: false,
+    description: `send the ${what} on to the upstream once verified; by default the upstream gets only the verified identity (x-rampart-consumer, …), never the secret`,
+  });
+}
+
 const Jwt = Type.Object(
   {
     issuers: Type.Array(Issuer, { minItems: 1, maxItems: 16 }),
@@ -68,11 +76,7 @@ const Jwt = Type.Object(
     maxLifetimeSeconds: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
     requiredClaims: Type.Array(ClaimPath, { default: ['exp'], maxItems: 32 }),
     claims: Claims,
-    forward: Type.Boolean({
-      default: false,
-      description:
-        'send the token (Authorization header) on to the upstream once verified; by default the upstream gets only the verified identity (x-rampart-consumer, …), never the secret',
-    }),
+    forward: forwardOption('token (Authorization header)'),
     issuedThrough: Type.Optional(
       Type.Object(
         {
@@ -110,11 +114,7 @@ const ApiKey = Type.Object(
       default: 'api_key',
       description: 'read only on routes with apiKeyInQuery: true',
     }),
-    forward: Type.Boolean({
-      default: false,
-      description:
-        'send the key (its header) on to the upstream once verified; by default the upstream gets only the verified identity (x-rampart-consumer, …), never the secret',
-    }),
+    forward: forwardOption('key (its header)'),
   },
   { additionalProperties: false },
 );
@@ -127,11 +127,7 @@ const Introspection = Type.Object(
     timeoutMs: Type.Integer({ minimum: 100, maximum: 30_000, default: 3_000 }),
     cacheMaxMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 60_000 }),
     claims: Claims,
-    forward: Type.Boolean({
-      default: false,
-      description:
-        'send the token (Authorization header) on to the upstream once verified; by default the upstream gets only the verified identity (x-rampart-consumer, …), never the secret',
-    }),
+    forward: forwardOption('token (Authorization header)'),
   },
   { additionalProperties: false },
 );
