@@ -119,15 +119,16 @@ export function apiKeyAuthenticator(
       // two keys at once is ambiguous: refuse rather than pick one
       if (typeof raw !== 'string')
         return failure(ctx, scheme, 'auth.key.invalid', 'one API key expected', '-', challenge);
-      const key = raw.trim();
+      const key = trimmed(raw);
       if (key === '' || key.length > MAX_CREDENTIAL_LENGTH) {
         return failure(ctx, scheme, 'auth.key.invalid', 'invalid API key', '-', challenge);
       }
       if (keys === undefined) return STORE_UNAVAILABLE;
       let check: KeyCheck | Promise<KeyCheck>;
+      let last: ConnectionKey | undefined;
       try {
-        const hash = digestOnConnection(ctx.req.socket, key, keys);
-        check = hash === undefined ? { ok: false, reason: 'invalid' } : keys.verifyDigest(hash);
+        last = keyOnConnection(ctx.req.socket, key, keys);
+        check = last === undefined ? { ok: false, reason: 'invalid' } : keys.verifyDigest(last.hash);
       } catch {
         return STORE_UNAVAILABLE;
       }
@@ -137,7 +138,14 @@ export function apiKeyAuthenticator(
           () => STORE_UNAVAILABLE,
         );
       }
-      return keyOutcome(ctx, check, key);
+      // the key service answers an unchanged acceptance with the same object: so is the outcome
+      if (last !== undefined && last.check === check) return last.outcome!;
+      const outcome = keyOutcome(ctx, check, key);
+      if (last !== undefined && check.ok) {
+        last.check = check;
+        last.outcome = outcome;
+      }
+      return outcome;
     },
   };
 
@@ -165,18 +173,38 @@ export function apiKeyAuthenticator(
   }
 }
 
+/** The last key a connection presented: its digest, and its last acceptance with the outcome made of it. */
+interface ConnectionKey {
+  readonly key: string;
+  readonly hash: string;
+  check: KeyCheck | undefined;
+  outcome: AuthOutcome | undefined;
+}
+
 // The last key each connection presented, with its digest: a keep-alive client sends the same key on
 // every request, and its HMAC is most of what a cached key costs. Held only while the connection
 // lives. The comparison is constant-time: behind a proxy one connection carries many clients' keys.
-const lastKeyOf = new WeakMap<object, { readonly key: string; readonly hash: string }>();
+const lastKeyOf = new WeakMap<object, ConnectionKey>();
 
-/** The digest of `key`, from the connection's last key when it is the same; undefined when malformed. */
-function digestOnConnection(socket: object, key: string, keys: KeyService): string | undefined {
+/** The connection's entry for `key` (its last one when the same key); undefined when malformed. */
+function keyOnConnection(socket: object, key: string, keys: KeyService): ConnectionKey | undefined {
   const last = lastKeyOf.get(socket);
-  if (last !== undefined && sameString(last.key, key)) return last.hash;
+  if (last !== undefined && sameString(last.key, key)) return last;
   const hash = keys.digest(key);
-  if (hash !== undefined) lastKeyOf.set(socket, { key, hash });
-  return hash;
+  if (hash === undefined) return undefined;
+  const entry: ConnectionKey = { key, hash, check: undefined, outcome: undefined };
+  lastKeyOf.set(socket, entry);
+  return entry;
+}
+
+/** `s` without surrounding whitespace, as trim() gives it, without the call when there is none. */
+export function trimmed(s: string): string {
+  const n = s.length;
+  if (n === 0) return s;
+  const a = s.charCodeAt(0);
+  const b = s.charCodeAt(n - 1);
+  // the credential alphabets have no character at or below space: anything else takes the slow path
+  return a > 0x20 && b > 0x20 && a !== 0xa0 && b !== 0xa0 && a < 0x1680 && b < 0x1680 ? s : s.trim();
 }
 
 /** Bearer JWTs, verified by a compiled verifier. Opaque (non-JWT) bearer tokens are left to introspection. */

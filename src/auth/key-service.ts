@@ -34,6 +34,8 @@ export interface KeyServiceOptions {
 interface CacheEntry {
   readonly until: number;
   readonly found: { readonly key: ApiKeyRecord; readonly consumer: Consumer } | undefined;
+  /** The acceptance of this entry, made once its digest compared equal (its hash never changes). */
+  accepted?: KeyCheck;
 }
 
 /** A key as `create`/`rotate` return it: the plaintext is shown once and never stored. */
@@ -109,10 +111,18 @@ export class KeyService {
     return this.#judge(entry, hash, now);
   }
 
+  /**
+   * The verdict on a cached entry. An accepted key returns the same check object for the entry's
+   * lifetime, so callers can tell "nothing changed" by identity; revocation and expiry are still
+   * decided on every call.
+   */
   #judge(entry: CacheEntry, hash: string, now: number): KeyCheck {
     const found = entry.found;
-    // the lookup was by hash; compare again in constant time so no code path depends on a partial match
-    if (found === undefined || !digestsEqual(found.key.hash, hash)) return { ok: false, reason: 'invalid' };
+    if (found === undefined) return { ok: false, reason: 'invalid' };
+    // the lookup was by hash; compare again in constant time so no code path depends on a partial
+    // match. Once per entry: the entry sits under this one hash for all its life
+    if (entry.accepted === undefined && !digestsEqual(found.key.hash, hash))
+      return { ok: false, reason: 'invalid' };
     const { key, consumer } = found;
     if (key.revokedAt !== null || this.#revocations?.has('key', key.id) === true) {
       return { ok: false, reason: 'revoked', keyId: key.id };
@@ -120,7 +130,8 @@ export class KeyService {
     if (key.expiresAt !== null && key.expiresAt <= now)
       return { ok: false, reason: 'expired', keyId: key.id };
     this.#pending.set(key.id, now);
-    return { ok: true, key, consumer };
+    entry.accepted ??= { ok: true, key, consumer };
+    return entry.accepted;
   }
 
   /** Issue a key for a consumer (created or updated with the given roles and scopes). */

@@ -263,7 +263,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     sh.recorder.request(route, finalStatus, this.#decision, latencyMs / 1000);
     if (!sh.accessLog && sh.onRecord === undefined) return;
     const upstreamMs = this.#upstreamMs;
-    const identity = ctx?.facts.identity as { consumer?: string; keyId?: string } | undefined;
+    const identity = ctx?.identity;
     const record: AccessRecord = {
       requestId: this.#requestId,
       method: this.#method,
@@ -384,6 +384,10 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       clientIp: this.#client.ip,
       secure: sh.listener.secure,
       facts: Object.create(null) as Record<string, unknown>,
+      // present from the start, so every context has one shape whatever the phases set
+      identity: undefined,
+      securityAlternative: undefined,
+      forwardQuery: undefined,
       responseHeaders: this.#extra,
       upstreamHeaders: [],
     };
@@ -427,7 +431,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       }
       // a policy may remove credentials from the query (authn: API keys read from it)
       const ctx = this.#ctx!;
-      this.#proxy(typeof ctx.facts.forwardQuery === 'string' ? ctx.facts.forwardQuery : ctx.query);
+      this.#proxy(ctx.forwardQuery ?? ctx.query);
     } catch (err) {
       this.#internalError(err);
     }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Refusal } from '../errors.ts';
+import type { Identity } from '../policies/identity.ts';
 
 /** What a policy decides about a request. There is no `next()`: a policy returns exactly one verdict. */
 export type Verdict =
@@ -27,8 +28,17 @@ export interface RequestContext {
   /** The client address: the peer, or the nearest untrusted hop when the peer is a trusted proxy. */
   readonly clientIp: string;
   readonly secure: boolean;
-  /** Facts established by earlier phases (identity, scopes, …), prototype-less. */
+  /** Facts established by earlier phases for later ones, prototype-less. */
   readonly facts: Record<string, unknown>;
+  /**
+   * The verified caller, set by the authenticate phase (policies/identity.ts). A field rather than a
+   * fact: every authenticated request writes and reads it, and a fact is a dictionary lookup.
+   */
+  identity?: Identity | undefined;
+  /** Which alternative of the operation's `security` list the caller satisfied (for authorize). */
+  securityAlternative?: number | undefined;
+  /** The query string to forward instead of the client's (a credential taken out of it). */
+  forwardQuery?: string | undefined;
   /** Headers a policy adds to the response, whatever it is (e.g. RateLimit); lower-case names. */
   readonly responseHeaders: [string, string][];
   /** Headers a policy adds to the upstream request (e.g. the verified identity); lower-case names. */

@@ -6,13 +6,7 @@ import { CONTINUE, type RequestContext, type Verdict } from '../gateway/pipeline
 import { type Identity, setIdentity } from './identity.ts';
 import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
 
-/** Which alternative of the operation's `security` list the caller satisfied (index), for the authorize phase. */
-export const SECURITY_ALTERNATIVE = 'securityAlternative';
-
 const MAX_ALTERNATIVES = 16;
-
-/** Fact holding the query string to forward instead of the client's (read by the gateway handler). */
-export const FORWARD_QUERY = 'forwardQuery';
 
 /** Merge the identities of an AND-combined alternative: the first names the consumer; roles and scopes add up. */
 function merge(identities: readonly Identity[]): Identity {
@@ -30,7 +24,7 @@ function merge(identities: readonly Identity[]): Identity {
 /**
  * The authenticate phase: the operation's effective OpenAPI `security` requirement picks the
  * authenticators (by scheme name, from `auth:`); alternatives are tried in order, the first fully
- * satisfied one wins. The identity lands in `ctx.facts.identity` and goes upstream in
+ * satisfied one wins. The identity lands in `ctx.identity` and goes upstream in
  * `x-rampart-consumer` / `x-rampart-auth`, and `x-rampart-scopes` / `x-rampart-roles` when there are any
  * (space-separated; the gateway strips all `x-rampart-*` headers from clients, so absent means none).
  */
@@ -95,7 +89,7 @@ export const authnPolicy: PolicyFactory = {
       setIdentity(ctx, identity);
       const consumed = consumedBy[alternative];
       if (consumed !== undefined) ctx.consumedHeaders = consumed;
-      ctx.facts[SECURITY_ALTERNATIVE] = alternative;
+      ctx.securityAlternative = alternative;
       ctx.upstreamHeaders.push(['x-rampart-consumer', identity.consumer], ['x-rampart-auth', identity.kind]);
       // none is sent as no header: clients' x-rampart-* headers never reach the upstream, so absent means none
       if (identity.scopes.length > 0)
@@ -131,7 +125,7 @@ export const authnPolicy: PolicyFactory = {
       run: async function authenticate(ctx: RequestContext): Promise<Verdict> {
         if (queryKeys.size > 0 && ctx.query !== '') {
           const stripped = withoutQueryParams(ctx.query, queryKeys);
-          if (stripped !== ctx.query) ctx.facts[FORWARD_QUERY] = stripped;
+          if (stripped !== ctx.query) ctx.forwardQuery = stripped;
         }
         let firstFailure: Refusal | undefined;
         for (let i = 0; i < frozen.length; i++) {

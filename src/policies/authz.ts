@@ -11,7 +11,6 @@ import {
 import type { OwnershipConfig } from '../auth/schema.ts';
 import { ConfigError, type Refusal, refuse } from '../errors.ts';
 import { addResponseBodyCheck, CONTINUE, type RequestContext, type Verdict } from '../gateway/pipeline.ts';
-import { SECURITY_ALTERNATIVE } from './authn.ts';
 import { getIdentity, type Identity } from './identity.ts';
 import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
 
@@ -157,7 +156,7 @@ export const authzPolicy: PolicyFactory = {
         // an anonymous caller (security `{}` alternative) has no scopes, roles or objects
         if (identity === undefined)
           return { kind: 'refuse', refusal: refuse('auth.missing', 'credentials required') };
-        const alt = ctx.facts[SECURITY_ALTERNATIVE];
+        const alt = ctx.securityAlternative;
         const required = typeof alt === 'number' ? (scopesByAlternative[alt] ?? []) : [];
         for (const s of required) {
           if (!identity.scopes.includes(s)) {

@@ -1,7 +1,7 @@
 /**
  * GraphQL protection for an endpoint declared as an OpenAPI operation (POST and/or GET) with a
  * `graphql` route setting. Runs in the inspect phase: after authentication (field authorization and
- * introspection read `ctx.facts.identity`) and after the cheaper generic checks. Per request: the body
+ * introspection read `ctx.identity`) and after the cheaper generic checks. Per request: the body
  * is read once (readBody), each operation is parsed once with graphql-js under `maxTokens`, measured
  * (depth, cost, aliases, directives, introspection, field authorization), validated against the SDL
  * schema with suggestions hidden, its variables coerced to their declared types and string variables

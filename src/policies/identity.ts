@@ -3,7 +3,7 @@ import type { RequestContext } from '../gateway/pipeline.ts';
 /** How a caller proved who it is. */
 export type IdentityKind = 'apikey' | 'jwt' | 'introspection' | 'mtls';
 
-/** The verified caller, set by the authenticate phase in `ctx.facts.identity` and read by later phases. */
+/** The verified caller, set by the authenticate phase in `ctx.identity` and read by later phases. */
 export interface Identity {
   /** Stable consumer id (API key owner, JWT `sub`, certificate subject, …). */
   readonly consumer: string;
@@ -17,11 +17,11 @@ export interface Identity {
 }
 
 /** The identity established for this request, if any. */
-export function getIdentity(ctx: Pick<RequestContext, 'facts'>): Identity | undefined {
-  return ctx.facts.identity as Identity | undefined;
+export function getIdentity(ctx: Pick<RequestContext, 'identity'>): Identity | undefined {
+  return ctx.identity;
 }
 
 /** Record the identity for later phases. */
-export function setIdentity(ctx: Pick<RequestContext, 'facts'>, identity: Identity): void {
-  ctx.facts.identity = identity;
+export function setIdentity(ctx: Pick<RequestContext, 'identity'>, identity: Identity): void {
+  ctx.identity = identity;
 }

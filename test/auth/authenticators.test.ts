@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
-import { bearerToken } from '../../src/auth/authenticators.ts';
+import fc from 'fast-check';
+import { bearerToken, trimmed } from '../../src/auth/authenticators.ts';
 import type { RequestContext } from '../../src/gateway/pipeline.ts';
 
 function withAuthorization(value: string | undefined): RequestContext {
@@ -32,5 +33,32 @@ describe('bearer token from the Authorization header', () => {
 
   test('trims spaces around the token', () => {
     assert.equal(bearerToken(withAuthorization('Bearer   abc  ')), 'abc');
+  });
+});
+
+describe('credential trimming', () => {
+  test('is String.prototype.trim for any string, whitespace of every kind included', () => {
+    const space = fc.constantFrom(
+      ' ',
+      '\t',
+      '\n',
+      '\v',
+      '\f',
+      '\r',
+      '\u00a0',
+      '\u1680',
+      '\u2007',
+      '\u2028',
+      '\u3000',
+      '\ufeff',
+    );
+    const part = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), space);
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 6 }), (parts) => {
+        const s = parts.join('');
+        assert.equal(trimmed(s), s.trim());
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

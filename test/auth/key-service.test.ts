@@ -70,6 +70,30 @@ describe('KeyService', () => {
     assert.deepEqual(check, { ok: false, reason: 'revoked', keyId: issued.record.id });
   });
 
+  test('a cached key is accepted with the same check object, and still refused once revoked or expired', async () => {
+    const issued = await svc.create({ consumerId: 'alice', expiresAt: clock + 3_000 });
+    const first = await svc.verify(issued.key);
+    assert.ok(first.ok);
+    // callers memoize on this identity (the authenticator reuses its outcome): it must be stable
+    assert.equal(svc.verify(issued.key), first);
+    clock += 3_000; // still within the cache entry's 5 s, but the key itself has expired
+    assert.deepEqual(svc.verify(issued.key), { ok: false, reason: 'expired', keyId: issued.record.id });
+
+    // a revocation learnt from the shared set (another process's) ends the acceptance at once
+    const revocations = createLocalRevocations(now);
+    const shared = new KeyService(store, PEPPER, revocations, { now, touchIntervalMs: 0 });
+    const other = await shared.create({ consumerId: 'bob' });
+    const accepted = await shared.verify(other.key);
+    assert.equal(shared.verify(other.key), accepted);
+    await revocations.revoke('key', other.record.id, clock + 60_000);
+    assert.deepEqual(await shared.verify(other.key), {
+      ok: false,
+      reason: 'revoked',
+      keyId: other.record.id,
+    });
+    await shared.close();
+  });
+
   test('a revocation made by another service on the same store shows once the cache entry expires', async () => {
     const issued = await svc.create({ consumerId: 'alice' });
     assert.ok((await svc.verify(issued.key)).ok);
