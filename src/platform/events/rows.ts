@@ -18,9 +18,6 @@ export function evidenceAad(requestId: string): string {
 export const EVENT_COLUMNS =
   'time, request_id, consumer, ip, method, route, category, code, severity, action, status, evidence';
 
-/** How many columns EVENT_COLUMNS names. */
-export const EVENT_COLUMN_COUNT = 12;
-
 /** A row as both drivers return it (Postgres BIGINT comes back as a string). */
 export interface EventRow {
   id: number | string;
@@ -40,30 +37,20 @@ export interface EventRow {
 
 /** The values of one event, in EVENT_COLUMNS order; the evidence sealed when a key is configured. */
 export function eventValues(e: SecurityEvent, atRest?: AtRest): (string | number | null)[] {
-  const out: (string | number | null)[] = new Array(EVENT_COLUMN_COUNT);
-  writeEventValues(out, 0, e, atRest);
-  return out;
-}
-
-/** Write the values of one event into `out` from `at`, in EVENT_COLUMNS order (no array per event). */
-export function writeEventValues(
-  out: (string | number | null)[],
-  at: number,
-  e: SecurityEvent,
-  atRest?: AtRest,
-): void {
-  out[at] = e.time;
-  out[at + 1] = e.requestId;
-  out[at + 2] = e.consumer;
-  out[at + 3] = e.ip;
-  out[at + 4] = e.method;
-  out[at + 5] = e.route;
-  out[at + 6] = e.category;
-  out[at + 7] = e.code;
-  out[at + 8] = e.severity;
-  out[at + 9] = e.action;
-  out[at + 10] = e.status;
-  out[at + 11] = sealField(atRest, e.evidence, evidenceAad(e.requestId));
+  return [
+    e.time,
+    e.requestId,
+    e.consumer,
+    e.ip,
+    e.method,
+    e.route,
+    e.category,
+    e.code,
+    e.severity,
+    e.action,
+    e.status,
+    sealField(atRest, e.evidence, evidenceAad(e.requestId)),
+  ];
 }
 
 /** Turn a row back into an event; evidence that cannot be opened is null, with the reason. */

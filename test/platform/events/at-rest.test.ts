@@ -45,6 +45,8 @@ interface Backend {
   exec(location: string, sql: string, params: (string | number)[]): Promise<Record<string, unknown>[]>;
   /** A placeholder for parameter n (1-based). */
   p(n: number): string;
+  /** The table holding the events' evidence (SQLite keeps it in the narrow row table under the security_events view). */
+  readonly eventRows: string;
 }
 
 function suite(backend: Backend) {
@@ -139,22 +141,22 @@ function suite(backend: Backend) {
     await store.insert([event(1, 'first'), event(2, 'second'), event(3, 'third')]);
     const rows = await store.list();
     await store.close();
-    const sealed = (await backend.exec(location, 'SELECT evidence FROM security_events ORDER BY id', [])).map(
-      (r) => r.evidence as string,
-    );
+    const sealed = (
+      await backend.exec(location, `SELECT evidence FROM ${backend.eventRows} ORDER BY id`, [])
+    ).map((r) => r.evidence as string);
     const s1 = sealed[0] as string;
     // flip one base64 character inside the ciphertext of row 1
     const at = s1.length - 6;
     const flipped = `${s1.slice(0, at)}${s1[at] === 'A' ? 'B' : 'A'}${s1.slice(at + 1)}`;
     await backend.exec(
       location,
-      `UPDATE security_events SET evidence = ${backend.p(1)} WHERE id = ${backend.p(2)}`,
+      `UPDATE ${backend.eventRows} SET evidence = ${backend.p(1)} WHERE id = ${backend.p(2)}`,
       [flipped, rows[0]?.id as number],
     );
     // move row 2's sealed value to row 3: valid ciphertext, wrong row
     await backend.exec(
       location,
-      `UPDATE security_events SET evidence = ${backend.p(1)} WHERE id = ${backend.p(2)}`,
+      `UPDATE ${backend.eventRows} SET evidence = ${backend.p(1)} WHERE id = ${backend.p(2)}`,
       [sealed[1] as string, rows[2]?.id as number],
     );
     store = await openEventStore(location, undefined, { cipher: k1 });
@@ -292,6 +294,7 @@ describe('SQLite: data at rest', () => {
       }
     },
     p: () => '?',
+    eventRows: 'security_event_rows',
   });
 });
 
@@ -333,5 +336,6 @@ describe('PostgreSQL: data at rest', { skip: 'skip' in pgs ? pgs.skip : false },
       return withClient(schemaOf(url), async (c) => (await c.query(sql, params)).rows);
     },
     p: (i) => `$${i}`,
+    eventRows: 'security_events',
   });
 });

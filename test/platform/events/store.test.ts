@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
 import { openEventStore } from '../../../src/platform/events/open.ts';
+import { eventValues } from '../../../src/platform/events/rows.ts';
 import type { EventStore, SecurityEvent } from '../../../src/platform/events/types.ts';
 import { dropSchema, pgSchema } from '../../store/pg.ts';
 
@@ -90,6 +92,72 @@ describe('SQLite event store', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rampart-events-'));
     dirs.push(dir);
     return openEventStore(`events-${n++}.db`, dir);
+  });
+
+  test('stores each kind (method, category, code, severity, action) once and reads the wide shape through a view', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rampart-events-'));
+    dirs.push(dir);
+    const store = await openEventStore('kinds.db', dir);
+    // 40 events of 3 kinds (event() cycles the code), and a failed batch: its new kind must not stay behind
+    await store.insert(Array.from({ length: 40 }, (_, i) => event(i)));
+    await assert.rejects(
+      store.insert([event(41, { code: 'client.new', category: 'client' }), { bad: true } as never]),
+    );
+    await store.insert([event(42, { code: 'client.new', category: 'client' })]);
+    await store.close();
+    const db = new DatabaseSync(join(dir, 'kinds.db'));
+    try {
+      const kinds = db.prepare('SELECT code FROM security_event_kinds ORDER BY id').all() as {
+        code: string;
+      }[];
+      assert.deepEqual(kinds.map((k) => k.code).sort(), ['auth.missing', 'client.new', 'inject.sqli']);
+      const rows = db.prepare('SELECT COUNT(*) AS n FROM security_event_rows').get() as { n: number };
+      assert.equal(rows.n, 41);
+      const wide = db.prepare("SELECT * FROM security_events WHERE code = 'client.new'").all();
+      assert.equal(wide.length, 1);
+      assert.equal((wide[0] as { request_id: string }).request_id, 'r42');
+    } finally {
+      db.close();
+    }
+  });
+
+  test('a file of the earlier one-table layout is migrated on open, ids and contents kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rampart-events-'));
+    dirs.push(dir);
+    const file = join(dir, 'old.db');
+    const db = new DatabaseSync(file);
+    db.exec(`CREATE TABLE security_events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, request_id TEXT NOT NULL, consumer TEXT,
+      ip TEXT NOT NULL, method TEXT NOT NULL, route TEXT NOT NULL, category TEXT NOT NULL, code TEXT NOT NULL,
+      severity TEXT NOT NULL, action TEXT NOT NULL, status INTEGER NOT NULL, evidence TEXT);
+      CREATE INDEX security_events_time ON security_events(time);`);
+    const put = db.prepare(
+      'INSERT INTO security_events (time, request_id, consumer, ip, method, route, category, code, severity, action, status, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const old = Array.from({ length: 12 }, (_, i) => event(i));
+    // the values in the wide table's column order, as the PostgreSQL store still writes them
+    for (const e of old) put.run(...eventValues(e));
+    db.exec('DELETE FROM security_events WHERE id = 12'); // AUTOINCREMENT: 12 must not be handed out again
+    db.close();
+
+    const store = await openEventStore(file);
+    try {
+      const read = await store.list();
+      assert.deepEqual(
+        read.map(({ id, ...e }) => [id, e]),
+        old.slice(0, 11).map((e, i) => [i + 1, e]),
+      );
+      await store.insert([event(99)]);
+      const last = (await store.list({ order: 'desc', limit: 1 }))[0]!;
+      assert.equal(last.requestId, 'r99');
+      assert.equal(last.id, 13);
+      assert.equal((await store.aggregate(0, 60_000)).refused, 12);
+    } finally {
+      await store.close();
+    }
+    const after = await openEventStore(file); // the second open finds the new layout and leaves it
+    assert.equal(await after.count(), 12);
+    await after.close();
   });
 });
 
