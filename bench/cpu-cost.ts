@@ -7,6 +7,8 @@
  *   node bench/cpu-cost.ts --rows b,c,k,j,m,r --scenarios get,post --duration 5 [--rounds 3] [--stat min]
  *
  * Prints µs of proxy CPU per request, and the req/s ratios to rows (c) and (b) these imply at equal CPU.
+ * For rows with backing services of their own (the Redis of rows r and l), also their CPU per request
+ * and the ratio to (c) of proxy + services: the cost if Redis had to share the proxy's core.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -60,8 +62,9 @@ const gen = findLoadGenerator(null, log);
 const { upstream, ctx } = await startBenchUpstream(repoRoot, tmpDir, { loadCpu, proxyCpu }, log);
 const startLoad = loadavg()[0]!.toFixed(2);
 
-// µs per request, per row and scenario, one entry per round
+// µs per request, per row and scenario, one entry per round; and its backing services' (Redis)
 const figures = new Map<string, number[]>();
+const serviceFigures = new Map<string, number[]>();
 for (let round = 0; round < rounds; round++) {
   for (const key of rowKeys) {
     const row = ROWS.find((r) => r.key === key);
@@ -85,16 +88,26 @@ for (let round = 0; round < rounds; round++) {
           tmpDir,
         };
         if (warmup > 0) await gen.run({ ...load, seconds: warmup });
+        const services = target.servicePids ?? [];
+        const servicesCpu = (): number => services.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
         const before = cpuSeconds(target.pid);
+        const servicesBefore = servicesCpu();
         const result = await gen.run({ ...load, seconds: duration });
         const used = cpuSeconds(target.pid) - before;
-        const us = (used * 1e6) / Math.max(1, result.requests);
+        const servicesUsed = servicesCpu() - servicesBefore;
+        const perRequest = (seconds: number): number => (seconds * 1e6) / Math.max(1, result.requests);
+        const us = perRequest(used);
         const errors = result.non2xx + result.socketErrors;
         log(
-          `(${key}) ${scenario.key}: ${us.toFixed(1)} µs CPU/request, ${Math.round(result.rps)} req/s, ${errors} errors`,
+          `(${key}) ${scenario.key}: ${us.toFixed(1)} µs CPU/request, ${Math.round(result.rps)} req/s, ${errors} errors` +
+            (services.length === 0
+              ? ''
+              : `; its services ${perRequest(servicesUsed).toFixed(1)} µs CPU/request`),
         );
         const cell = `${key}/${scenario.key}`;
         figures.set(cell, [...(figures.get(cell) ?? []), us]);
+        if (services.length > 0)
+          serviceFigures.set(cell, [...(serviceFigures.get(cell) ?? []), perRequest(servicesUsed)]);
       }
     } finally {
       await target.stop();
@@ -109,9 +122,10 @@ const median = (xs: readonly number[]): number => {
 };
 // the minimum is the least disturbed round: other work on the machine only ever adds CPU time
 const pick = values.stat === 'min' ? (xs: readonly number[]) => Math.min(...xs) : median;
+const withServices = serviceFigures.size > 0;
 const lines = [
-  `| row | scenario | µs CPU/request (${values.stat}) | row/c at equal CPU | row/b at equal CPU |`,
-  '| --- | --- | ---: | ---: | ---: |',
+  `| row | scenario | µs CPU/request (${values.stat}) | row/c at equal CPU | row/b at equal CPU |${withServices ? ' its services µs/request | row/c with its services |' : ''}`,
+  `| --- | --- | ---: | ---: | ---: |${withServices ? ' ---: | ---: |' : ''}`,
 ];
 for (const scenario of scenarios) {
   const c = figures.get(`c/${scenario.key}`);
@@ -122,7 +136,14 @@ for (const scenario of scenarios) {
     const us = pick(f);
     const vsC = c === undefined ? '' : (pick(c) / us).toFixed(2);
     const vsB = b === undefined ? '' : (pick(b) / us).toFixed(2);
-    lines.push(`| (${key}) | ${scenario.key} | ${us.toFixed(1)} | ${vsC} | ${vsB} |`);
+    let extra = '';
+    if (withServices) {
+      // the same statistic of each round's proxy + services sum: (c) has no services of its own
+      const s = serviceFigures.get(`${key}/${scenario.key}`);
+      const whole = s === undefined ? undefined : pick(f.map((x, i) => x + (s[i] ?? 0)));
+      extra = ` ${s === undefined ? '' : pick(s).toFixed(1)} | ${whole === undefined || c === undefined ? '' : (pick(c) / whole).toFixed(2)} |`;
+    }
+    lines.push(`| (${key}) | ${scenario.key} | ${us.toFixed(1)} | ${vsC} | ${vsB} |${extra}`);
   }
 }
 process.stdout.write(

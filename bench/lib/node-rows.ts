@@ -181,6 +181,7 @@ export function rampartRedisRow(configRel: string): (ctx: RowContext) => Promise
     return {
       ...target,
       note: `${configRel}, its own redis-server ${where}`,
+      ...(redis.proc.pid === undefined ? {} : { servicePids: [redis.proc.pid] }),
       stop: async () => {
         await target.stop();
         await stopChild(redis);

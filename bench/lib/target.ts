@@ -35,6 +35,8 @@ export interface Target {
   readonly note?: string;
   /** The process serving the row, when the runner started one (bench/cpu-cost.ts reads its CPU time). */
   readonly pid?: number;
+  /** The processes of the row's own backing services (the Redis of rows r and l): bench/cpu-cost.ts reads their CPU time too. */
+  readonly servicePids?: readonly number[];
   stop(): Promise<void>;
 }
 

@@ -17,49 +17,78 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
  * holds per item an op (1 take, 2 quota) and four numbers (take: limit, periodMs, burst, cost;
  * quota: limit, ttlMs, cost, 0). Items run in order inside one atomic script, so a batch allows
  * exactly what the same calls one by one would. Returns four numbers per item.
+ * A key taken from several times in one batch (one client's burst) is read once and written once:
+ * its TAT is carried in \`tats\` between items, and the last one is stored with its TTL at the end,
+ * the state the item-by-item SETs would have left. A quota item on such a key first writes it back.
  */
-const BATCH = `${NOW}local out = {}
+const BATCH = `${NOW}local floor, ceil, max, tonum = math.floor, math.ceil, math.max, tonumber
+local out = {}
+local n = 0
 local eps = 1e-6
+local tats = {}
+local dirty = {}
+local function flushKey(key)
+  if dirty[key] then
+    local t = tats[key]
+    redis.call('SET', key, string.format('%.17g', t), 'PX', max(1, ceil(t - now)))
+    dirty[key] = nil
+  end
+  tats[key] = nil
+end
+-- the items of one rule repeat its limit, period and burst: their quotients are kept from the last item
+local lastLimit, lastPeriod, lastBurst, t0, tau
 for i = 1, #KEYS do
   local a = (i - 1) * 5
-  local op = tonumber(ARGV[a + 1])
+  local op = ARGV[a + 1]
   local key = KEYS[i]
-  if op == 1 then
-    local t0 = tonumber(ARGV[a + 3]) / tonumber(ARGV[a + 2])
-    local tau = t0 * tonumber(ARGV[a + 4])
-    local stored = tonumber(redis.call('GET', key) or '0')
+  if op == '1' then
+    local limit, period, burst = ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
+    if limit ~= lastLimit or period ~= lastPeriod or burst ~= lastBurst then
+      lastLimit, lastPeriod, lastBurst = limit, period, burst
+      t0 = tonum(period) / tonum(limit)
+      tau = t0 * tonum(burst)
+    end
+    local stored = tats[key]
+    if stored == nil then
+      stored = tonum(redis.call('GET', key) or '0')
+      tats[key] = stored
+    end
     local tat = now
     if stored > now then tat = stored end
-    local nxt = tat + t0 * tonumber(ARGV[a + 5])
+    local nxt = tat + t0 * tonum(ARGV[a + 5])
     local allowAt = nxt - tau
     if allowAt - now > eps then
-      out[#out + 1] = 0
-      out[#out + 1] = math.max(0, math.floor((now + tau - tat) / t0 + eps))
-      out[#out + 1] = math.ceil(tat - now - eps)
-      out[#out + 1] = math.ceil(allowAt - now - eps)
+      out[n + 1] = 0
+      out[n + 2] = max(0, floor((now + tau - tat) / t0 + eps))
+      out[n + 3] = ceil(tat - now - eps)
+      out[n + 4] = ceil(allowAt - now - eps)
     else
-      redis.call('SET', key, string.format('%.17g', nxt), 'PX', math.max(1, math.ceil(nxt - now)))
-      out[#out + 1] = 1
-      out[#out + 1] = math.max(0, math.floor((now + tau - nxt) / t0 + eps))
-      out[#out + 1] = math.ceil(nxt - now - eps)
-      out[#out + 1] = 0
+      tats[key] = nxt
+      dirty[key] = true
+      out[n + 1] = 1
+      out[n + 2] = max(0, floor((now + tau - nxt) / t0 + eps))
+      out[n + 3] = ceil(nxt - now - eps)
+      out[n + 4] = 0
     end
   else
-    local used = tonumber(redis.call('GET', key) or '0')
-    local cost = tonumber(ARGV[a + 4])
-    if used + cost > tonumber(ARGV[a + 2]) then
-      out[#out + 1] = 0
-      out[#out + 1] = used
+    flushKey(key)
+    local used = tonum(redis.call('GET', key) or '0')
+    local cost = tonum(ARGV[a + 4])
+    if used + cost > tonum(ARGV[a + 2]) then
+      out[n + 1] = 0
+      out[n + 2] = used
     else
       local v = redis.call('INCRBY', key, cost)
       if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, ARGV[a + 3]) end
-      out[#out + 1] = 1
-      out[#out + 1] = v
+      out[n + 1] = 1
+      out[n + 2] = v
     end
-    out[#out + 1] = 0
-    out[#out + 1] = 0
+    out[n + 3] = 0
+    out[n + 4] = 0
   end
+  n = n + 4
 end
+for key in pairs(dirty) do flushKey(key) end
 return out
 `;
 

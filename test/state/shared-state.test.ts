@@ -321,6 +321,13 @@ describe('redis state across processes', { skip: skip ?? false }, () => {
         allowed((i) => i % 3 === 2),
         20,
       );
+      // a key read once and written once per run still answers item by item: remaining counts down
+      const t0 = results.filter((_, i) => i % 3 === 0);
+      assert.deepEqual(
+        t0.slice(0, 30).map((r) => (r as { remaining: number }).remaining),
+        Array.from({ length: 30 }, (_, i) => 29 - i),
+      );
+
       // the quota counts up in call order: the first 20 allowed, then refused with used = 20
       const quotas = results.filter((_, i) => i % 3 === 2) as { allowed: boolean; used: number }[];
       assert.deepEqual(
@@ -334,6 +341,10 @@ describe('redis state across processes', { skip: skip ?? false }, () => {
         runs.map((r) => Number(r[2])),
         [64, 64, 22],
       );
+      // the state the runs left behind holds in the next turn, with its TTL
+      assert.equal((await a.take('x:batch:t0', 30, 3_600_000, 30)).allowed, false);
+      const ttl = await watcher.pttl(`${prefix}x:batch:t0`);
+      assert.ok(ttl > 0 && ttl <= 3_600_000, `TTL ${ttl}`);
     } finally {
       monitor.disconnect();
       watcher.disconnect();
