@@ -188,7 +188,10 @@ export class RedisState implements SharedState {
     // #cork batches the writes for less.
     this.#client = connectRedis(target, redisOptions);
     this.#batching = target.kind !== 'cluster';
-    this.#sub = connectRedis(target, { ...redisOptions, commandTimeout: undefined });
+    // autoResubscribe off: ioredis's own re-SUBSCRIBE on reconnect leaves its promise unhandled, and
+    // without an offline queue it rejects whenever the socket flaps again (a Sentinel failover),
+    // an unhandled rejection that ends the process. The 'ready' handler below resubscribes instead.
+    this.#sub = connectRedis(target, { ...redisOptions, commandTimeout: undefined, autoResubscribe: false });
     const onError = (err: Error) => {
       this.lastError = (err as NodeJS.ErrnoException).code ?? err.name;
     };
