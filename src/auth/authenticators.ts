@@ -139,12 +139,10 @@ export function apiKeyAuthenticator(
         );
       }
       // the key service answers an unchanged acceptance with the same object: so is the outcome
-      if (last !== undefined && last.check === check) return last.outcome!;
+      const accepted = last?.accepted;
+      if (accepted !== undefined && accepted.check === check) return accepted.outcome;
       const outcome = keyOutcome(ctx, check, key);
-      if (last !== undefined && check.ok) {
-        last.check = check;
-        last.outcome = outcome;
-      }
+      if (last !== undefined && check.ok) last.accepted = { check, outcome };
       return outcome;
     },
   };
@@ -177,8 +175,7 @@ export function apiKeyAuthenticator(
 interface ConnectionKey {
   readonly key: string;
   readonly hash: string;
-  check: KeyCheck | undefined;
-  outcome: AuthOutcome | undefined;
+  accepted: { readonly check: KeyCheck; readonly outcome: AuthOutcome } | undefined;
 }
 
 // The last key each connection presented, with its digest: a keep-alive client sends the same key on
@@ -192,7 +189,7 @@ function keyOnConnection(socket: object, key: string, keys: KeyService): Connect
   if (last !== undefined && sameString(last.key, key)) return last;
   const hash = keys.digest(key);
   if (hash === undefined) return undefined;
-  const entry: ConnectionKey = { key, hash, check: undefined, outcome: undefined };
+  const entry: ConnectionKey = { key, hash, accepted: undefined };
   lastKeyOf.set(socket, entry);
   return entry;
 }

@@ -110,11 +110,11 @@ function migrateWideTable(db: DatabaseSync): void {
  * Must run inside the insert's transaction: a new kind commits or rolls back with its rows.
  */
 function kindTable(db: DatabaseSync): { id(e: SecurityEvent): number; forget(): void } {
-  const add = db.prepare(
-    'INSERT INTO security_event_kinds (method, category, code, severity, action) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-  );
-  const find = db.prepare(
-    'SELECT id FROM security_event_kinds WHERE method = ? AND category = ? AND code = ? AND severity = ? AND action = ?',
+  // one statement whether the kind is new or another process added it first: the no-op update makes
+  // RETURNING answer for an existing row too
+  const upsert = db.prepare(
+    `INSERT INTO security_event_kinds (method, category, code, severity, action) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (method, category, code, severity, action) DO UPDATE SET method = excluded.method RETURNING id`,
   );
   const ids = new Map<string, number>();
   let last: SecurityEvent | undefined;
@@ -137,8 +137,7 @@ function kindTable(db: DatabaseSync): { id(e: SecurityEvent): number; forget(): 
     const key = `${e.method}\u0000${e.category}\u0000${e.code}\u0000${e.severity}\u0000${e.action}`;
     let found = ids.get(key);
     if (found === undefined) {
-      add.run(e.method, e.category, e.code, e.severity, e.action);
-      found = Number((find.get(e.method, e.category, e.code, e.severity, e.action) as { id: number }).id);
+      found = Number((upsert.get(e.method, e.category, e.code, e.severity, e.action) as { id: number }).id);
       if (ids.size >= MAX_KINDS) ids.clear();
       ids.set(key, found);
     }
