@@ -13,6 +13,7 @@ import { normalizeTarget, type PathOptions } from './normalize-path.ts';
 import {
   type MonitoredRefusal,
   type MonitorSink,
+  mediaTypeEssence,
   type NotableDecision,
   type PhaseResult,
   type RequestContext,
@@ -767,10 +768,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     const res = this.#res;
     const headers = h.head.headers;
     const bytes = h.chunks.length === 1 ? h.chunks[0]! : Buffer.concat(h.chunks, h.size);
-    const mediaType = String(headers['content-type'] ?? '')
-      .split(';', 1)[0]!
-      .trim()
-      .toLowerCase();
+    const mediaType = mediaTypeEssence(headers['content-type']);
     const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
     let changed = false;
     const body = new HeldBodyView(mediaType, encoded, bytes);

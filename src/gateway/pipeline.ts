@@ -165,6 +165,21 @@ export function addResponseFilter(ctx: RequestContext, filter: ResponseFilter): 
   else ctx.responseFilters.push(filter);
 }
 
+// the last header value and its essence: a route's responses repeat one content type, and asking
+// again (the handler and each response filter do) then costs a comparison, not a split and two copies
+let lastContentType = '';
+let lastEssence = '';
+
+/** The media type essence of a Content-Type value (`application/json; charset=utf-8` → `application/json`); '' when absent. */
+export function mediaTypeEssence(value: string | readonly string[] | undefined): string {
+  const raw = typeof value === 'string' ? value : (value?.[0] ?? '');
+  if (raw === lastContentType) return lastEssence;
+  const essence = raw.split(';', 1)[0]!.trim().toLowerCase();
+  lastContentType = raw;
+  lastEssence = essence;
+  return essence;
+}
+
 /** Whether a media type essence is JSON (application/json or any +json). */
 export function isJsonMediaType(type: string): boolean {
   return type === 'application/json' || type.endsWith('+json');

@@ -28,6 +28,7 @@ import {
   addResponseFilter,
   CONTINUE,
   isJsonMediaType,
+  mediaTypeEssence,
   PASS_RESPONSE,
   type PhaseEntry,
   type RequestContext,
@@ -365,11 +366,7 @@ const SUGGESTION_FILTER: ResponseFilter = {
   name: 'graphql.suggestions',
   head(head) {
     if (head.method === 'HEAD') return null;
-    const type = head.headers['content-type'];
-    const essence = (Array.isArray(type) ? (type[0] ?? '') : (type ?? ''))
-      .split(';', 1)[0]!
-      .trim()
-      .toLowerCase();
+    const essence = mediaTypeEssence(head.headers['content-type']);
     return isJsonMediaType(essence) || essence === 'application/graphql-response+json'
       ? SUGGESTION_HOLD
       : null;
@@ -388,7 +385,7 @@ const FAILURE_CODES: Readonly<Record<AnalysisFailure['code'], RefusalCode>> = {
 
 function isJsonContentType(value: string | undefined): boolean {
   if (value === undefined) return false;
-  const essence = value.split(';', 1)[0]!.trim().toLowerCase();
+  const essence = mediaTypeEssence(value);
   return essence === 'application/json' || essence === 'application/graphql-response+json';
 }
 

@@ -25,6 +25,7 @@ import {
   CONTINUE,
   type HeldBody,
   isJsonMediaType,
+  mediaTypeEssence,
   PASS_RESPONSE,
   type PhaseEntry,
   type RequestContext,
@@ -426,8 +427,7 @@ function headFor(cr: CompiledResponse, ctx: RequestContext, head: ResponseHead):
   if (cr.cookies !== null && cr.enforce) hardenSetCookies(head.headers, cr.cookies);
   const status = head.status;
   if (head.method === 'HEAD' || status === 204 || status === 304 || status < 200) return null;
-  const ct = head.headers['content-type'];
-  const mediaType = (typeof ct === 'string' ? ct : '').split(';', 1)[0]!.trim().toLowerCase();
+  const mediaType = mediaTypeEssence(head.headers['content-type']);
   const encoded =
     head.headers['content-encoding'] !== undefined && head.headers['content-encoding'] !== 'identity';
   const roles = () => getIdentity(ctx)?.roles;

@@ -11,7 +11,7 @@
  * a classifier's gate and the exact classifier then says so). Keys are matched against the
  * schema by a hash of their bytes, so no string is built for a declared key.
  */
-import type { Features, MaskJudge } from '../detect/sensitive/index.ts';
+import { blankFeatures, type Features, type MaskJudge } from '../detect/sensitive/index.ts';
 import { ANY, finalize, type Node, type ObjectFacet } from './allowlist.ts';
 
 /** A declared property of an object facet, for byte lookup. */
@@ -136,16 +136,7 @@ class Scan {
   complex = false;
   /** Set by string() with features on: the FNV-1a hash of its bytes. */
   hash = 0;
-  readonly f: ScanFeatures = {
-    length: 0,
-    digits: 0,
-    upper: 0,
-    at: false,
-    dollar: false,
-    colon: false,
-    dot: false,
-    assign: false,
-  };
+  readonly f: ScanFeatures = blankFeatures();
 
   constructor(b: Buffer, judge: MaskJudge | null, maxDepth: number) {
     this.b = b;

@@ -56,8 +56,14 @@ export function compileResponseSchemas(op: Operation, compiler: AllowlistCompile
     return node === undefined ? GAP_SCHEMA : { kind: 'schema', node };
   }
 
+  // the answer of the last call: a route's responses mostly repeat one status and media type, and
+  // comparing those spares building and hashing the cache key (asked twice per response)
+  let lastStatus = -1;
+  let lastMedia = '';
+  let lastFound: DeclaredResponse = GAP_STATUS;
   return {
     find(status: number, mediaType: string): DeclaredResponse {
+      if (status === lastStatus && mediaType === lastMedia) return lastFound;
       const k = `${status} ${mediaType}`;
       let d = cache.get(k);
       if (d === undefined) {
@@ -65,6 +71,9 @@ export function compileResponseSchemas(op: Operation, compiler: AllowlistCompile
         // statuses and media types come from the upstream: bound what is remembered
         if (cache.size < 256) cache.set(k, d);
       }
+      lastStatus = status;
+      lastMedia = mediaType;
+      lastFound = d;
       return d;
     },
   };

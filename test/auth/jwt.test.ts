@@ -10,6 +10,20 @@ import { type JwksServer, keyPair, startJwksServer } from './jwks-server.ts';
 const ISS = 'https://idp.example.test';
 const AUD = 'orders-api';
 const CLAIMS = { consumer: 'sub', roles: 'realm.roles', scopes: 'scope' };
+
+/** Settings of one anonymous issuer signing HS256 with `secret`, tokens needing an exp. */
+function hmacSettings(secret: Uint8Array, revocations?: JwtSettings['revocations']): JwtSettings {
+  return {
+    issuers: [
+      { issuer: undefined, audience: undefined, algorithms: ['HS256'], keys: { kind: 'secret', secret } },
+    ],
+    clockSkewSeconds: 0,
+    maxLifetimeSeconds: 3600,
+    requiredClaims: ['exp'],
+    claims: { consumer: 'sub', roles: 'role', scopes: 'scope' },
+    revocations,
+  };
+}
 const nowS = () => Math.floor(Date.now() / 1000);
 
 function b64(obj: unknown): string {
@@ -304,16 +318,7 @@ describe('JWKS cache', () => {
 
 describe('JWT with an HMAC secret and static keys', () => {
   const secret = new TextEncoder().encode('a-strong-secret-of-at-least-32-bytes!!');
-  const settings: JwtSettings = {
-    issuers: [
-      { issuer: undefined, audience: undefined, algorithms: ['HS256'], keys: { kind: 'secret', secret } },
-    ],
-    clockSkewSeconds: 0,
-    maxLifetimeSeconds: 3600,
-    requiredClaims: ['exp'],
-    claims: { consumer: 'sub', roles: 'role', scopes: 'scope' },
-    revocations: undefined,
-  };
+  const settings = hmacSettings(secret);
   const verify = createJwtVerifier(settings);
 
   test('accepts HS256 with the secret; a single role string maps to one role', async () => {
@@ -379,19 +384,7 @@ describe('verified-token cache', () => {
   test('a cached token stops being accepted at its exp', async () => {
     const secret = new TextEncoder().encode('another-strong-secret-of-32-bytes-or-more');
     let clock = Date.now();
-    const verify = createJwtVerifier(
-      {
-        issuers: [
-          { issuer: undefined, audience: undefined, algorithms: ['HS256'], keys: { kind: 'secret', secret } },
-        ],
-        clockSkewSeconds: 0,
-        maxLifetimeSeconds: 3600,
-        requiredClaims: ['exp'],
-        claims: { consumer: 'sub', roles: 'role', scopes: 'scope' },
-        revocations: undefined,
-      },
-      () => clock,
-    );
+    const verify = createJwtVerifier(hmacSettings(secret), () => clock);
     const iat = Math.floor(clock / 1000);
     const t = await new SignJWT({ sub: 'c' })
       .setProtectedHeader({ alg: 'HS256' })
@@ -403,5 +396,27 @@ describe('verified-token cache', () => {
     clock += 61_000;
     const r = await verify(t);
     assert.equal(!r.ok && r.code, 'auth.jwt.expired');
+  });
+
+  test('the token answered last is still checked for revocation, and never answers for another', async () => {
+    const secret = new TextEncoder().encode('another-strong-secret-of-32-bytes-or-more');
+    const revocations = createLocalRevocations();
+    const verify = createJwtVerifier(hmacSettings(secret, revocations));
+    const token = (sub: string, jti: string) =>
+      new SignJWT({ sub, jti })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(secret);
+    const a = await token('alice', 'jti-a');
+    const b = await token('bob', 'jti-b');
+    for (const t of [a, a, b, b, a, b]) {
+      const r = await verify(t);
+      assert.equal(r.ok && r.identity.consumer, t === a ? 'alice' : 'bob');
+    }
+    assert.ok((await verify(b)).ok, 'b is the entry answered last');
+    await revocations.revoke('jti', 'jti-b', Date.now() + 60_000);
+    assert.deepEqual(await verify(b), { ok: false, code: 'auth.jwt.revoked', description: 'token revoked' });
+    assert.ok((await verify(a)).ok);
   });
 });

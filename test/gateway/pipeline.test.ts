@@ -4,6 +4,7 @@ import { refuse } from '../../src/errors.ts';
 import {
   CONTINUE,
   type MonitoredRefusal,
+  mediaTypeEssence,
   type RequestContext,
   runPhases,
 } from '../../src/gateway/pipeline.ts';
@@ -114,5 +115,22 @@ describe('policy phases', () => {
     assert.ok(m instanceof Promise);
     assert.equal((await m).verdict.kind, 'continue');
     assert.deepEqual(log, ['g', 'slow', 'v', 'z']);
+  });
+});
+
+describe('media type essence', () => {
+  test('parameters, case and whitespace go; each value gets its own answer, in any order of calls', () => {
+    const cases: [string | string[] | undefined, string][] = [
+      ['application/json; charset=utf-8', 'application/json'],
+      ['application/json; charset=utf-8', 'application/json'],
+      [' Application/Problem+JSON ', 'application/problem+json'],
+      ['application/json; charset=utf-8', 'application/json'],
+      ['text/html;charset=UTF-8', 'text/html'],
+      [['application/json', 'text/html'], 'application/json'],
+      [undefined, ''],
+      ['', ''],
+      ['text/plain', 'text/plain'],
+    ];
+    for (const [value, want] of cases) assert.equal(mediaTypeEssence(value), want, String(value));
   });
 });

@@ -36,7 +36,8 @@ export interface Features {
   readonly assign: boolean;
 }
 
-function features(text: string): Features {
+/** The features of a text, as the scanners' gates read them. */
+export function textFeatures(text: string): Features {
   let digits = 0;
   let upper = 0;
   let at = false;
@@ -57,20 +58,66 @@ function features(text: string): Features {
   return { length: text.length, digits, upper, at, dollar, colon, dot, assign };
 }
 
-// Each scanner with the cheapest evidence it needs; skipping is a speed-up, never a change of result.
-const SCANNERS: readonly (readonly [SensitiveType, Scanner, (f: Features) => boolean])[] = [
-  ['private_key', scanPrivateKeys, (f) => f.length >= 20],
-  ['jwt', scanJwts, (f) => f.dot && f.length >= 10],
-  ['api_key', scanApiKeys, (f) => f.length >= 20],
-  ['password_hash', scanPasswordHashes, (f) => f.dollar],
-  ['email', scanEmails, (f) => f.at],
-  ['card', scanCards, (f) => f.digits >= 13],
-  ['iban', scanIbans, (f) => f.digits >= 2 && f.upper >= 2 && f.length >= 15],
-  ['ssn', scanSsns, (f) => f.digits >= 9],
-  ['national_id', scanNationalIds, (f) => f.digits >= 6],
-  ['phone', scanPhones, (f) => f.digits >= 8],
-  ['ip', scanIps, (f) => (f.dot && f.digits >= 4) || f.colon],
-  ['secret_field', scanSecretAssignments, (f) => f.assign || f.upper > 0],
+/** Features all zero and false, to fill in place (the response fast path keeps one per scan). */
+export function blankFeatures(): { -readonly [K in keyof Features]: Features[K] } {
+  return {
+    length: 0,
+    digits: 0,
+    upper: 0,
+    at: false,
+    dollar: false,
+    colon: false,
+    dot: false,
+    assign: false,
+  };
+}
+
+/**
+ * What a text must show before a scanner is worth running, as features at their least: all of one
+ * alternative's conditions (minimum counts, characters present). Data rather than code, so one
+ * compiled test decides for any set of scanners, with no call per scanner.
+ */
+type Need = Features;
+
+const NOTHING: Need = Object.freeze(blankFeatures());
+
+function need(n: Partial<Need>): Need {
+  return Object.freeze({ ...NOTHING, ...n });
+}
+
+function meets(n: Need, f: Features): boolean {
+  return (
+    f.length >= n.length &&
+    f.digits >= n.digits &&
+    f.upper >= n.upper &&
+    (f.at || !n.at) &&
+    (f.dollar || !n.dollar) &&
+    (f.colon || !n.colon) &&
+    (f.dot || !n.dot) &&
+    (f.assign || !n.assign)
+  );
+}
+
+function meetsAny(needs: readonly Need[], f: Features): boolean {
+  for (let k = 0; k < needs.length; k++) if (meets(needs[k]!, f)) return true;
+  return false;
+}
+
+// Each scanner with the cheapest evidence it needs (any one of the alternatives); skipping is a
+// speed-up, never a change of result.
+const SCANNERS: readonly (readonly [SensitiveType, Scanner, readonly Need[]])[] = [
+  ['private_key', scanPrivateKeys, [need({ length: 20 })]],
+  ['jwt', scanJwts, [need({ dot: true, length: 10 })]],
+  ['api_key', scanApiKeys, [need({ length: 20 })]],
+  ['password_hash', scanPasswordHashes, [need({ dollar: true })]],
+  ['email', scanEmails, [need({ at: true })]],
+  ['card', scanCards, [need({ digits: 13 })]],
+  ['iban', scanIbans, [need({ digits: 2, upper: 2, length: 15 })]],
+  ['ssn', scanSsns, [need({ digits: 9 })]],
+  ['national_id', scanNationalIds, [need({ digits: 6 })]],
+  ['phone', scanPhones, [need({ digits: 8 })]],
+  ['ip', scanIps, [need({ dot: true, digits: 4 }), need({ colon: true })]],
+  ['secret_field', scanSecretAssignments, [need({ assign: true }), need({ upper: 1 })]],
 ];
 
 /**
@@ -80,13 +127,53 @@ const SCANNERS: readonly (readonly [SensitiveType, Scanner, (f: Features) => boo
  * longer text that contains the trimmed one are a safe over-estimate.
  */
 export function scannerGate(types: ReadonlySet<SensitiveType> | undefined): (f: Features) => boolean {
-  const gates = SCANNERS.filter(([type]) => types === undefined || types.has(type)).map(
-    ([, , worth]) => worth,
-  );
-  return (f) => {
-    for (let k = 0; k < gates.length; k++) if (gates[k]!(f)) return true;
-    return false;
-  };
+  // the response fast path asks this for every string of a body: an alternative with one condition
+  // folds into a threshold or a flag, so the usual sets (a card, a hash, a key) cost a few
+  // comparisons; only alternatives of several conditions are walked
+  const needs = SCANNERS.filter(([type]) => types === undefined || types.has(type)).flatMap(([, , n]) => n);
+  let length = Number.POSITIVE_INFINITY;
+  let digits = Number.POSITIVE_INFINITY;
+  let upper = Number.POSITIVE_INFINITY;
+  let at = false;
+  let dollar = false;
+  let colon = false;
+  let dot = false;
+  let assign = false;
+  const compound: Need[] = [];
+  for (const n of needs) {
+    const conditions = [
+      n.length > 0,
+      n.digits > 0,
+      n.upper > 0,
+      n.at,
+      n.dollar,
+      n.colon,
+      n.dot,
+      n.assign,
+    ].filter(Boolean).length;
+    if (conditions > 1) compound.push(n);
+    else if (conditions === 0) length = 0;
+    else if (n.length > 0) length = Math.min(length, n.length);
+    else if (n.digits > 0) digits = Math.min(digits, n.digits);
+    else if (n.upper > 0) upper = Math.min(upper, n.upper);
+    else {
+      at ||= n.at;
+      dollar ||= n.dollar;
+      colon ||= n.colon;
+      dot ||= n.dot;
+      assign ||= n.assign;
+    }
+  }
+  return (f) =>
+    f.length >= length ||
+    f.digits >= digits ||
+    f.upper >= upper ||
+    (at && f.at) ||
+    (dollar && f.dollar) ||
+    (colon && f.colon) ||
+    (dot && f.dot) ||
+    (assign && f.assign) ||
+    (compound.length > 0 && meetsAny(compound, f));
 }
 
 function better(a: SensitiveMatch, b: SensitiveMatch): boolean {
@@ -108,9 +195,9 @@ function resolveOverlaps(found: SensitiveMatch[]): SensitiveMatch[] {
 
 function scanAll(text: string, types: ReadonlySet<SensitiveType> | undefined): SensitiveMatch[] {
   const found: SensitiveMatch[] = [];
-  const f = features(text);
-  for (const [type, scan, worth] of SCANNERS) {
-    if ((types === undefined || types.has(type)) && worth(f)) scan(text, found);
+  const f = textFeatures(text);
+  for (const [type, scan, needs] of SCANNERS) {
+    if ((types === undefined || types.has(type)) && meetsAny(needs, f)) scan(text, found);
   }
   return found;
 }

@@ -1,5 +1,12 @@
 export { cardIssuer, validCard } from './card.ts';
-export { classifyText, classifyValue, type Features, scannerGate } from './classify.ts';
+export {
+  blankFeatures,
+  classifyText,
+  classifyValue,
+  type Features,
+  scannerGate,
+  textFeatures,
+} from './classify.ts';
 export { classifyFieldName, fieldSuggestsHash } from './field-name.ts';
 export { ibanChecksumValid, ibanLength } from './iban.ts';
 export {

@@ -180,7 +180,7 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
     out[at + 4] = e.route;
     out[at + 5] = kinds.id(e);
     out[at + 6] = e.status;
-    out[at + 7] = sealField(atRest, e.evidence, evidenceAad(e.requestId));
+    out[at + 7] = e.evidence === null ? null : sealField(atRest, e.evidence, evidenceAad(e.requestId));
   };
   const count = db.prepare('SELECT COUNT(*) AS n FROM security_event_rows');
   const pruneAge = db.prepare('DELETE FROM security_event_rows WHERE time < ?');

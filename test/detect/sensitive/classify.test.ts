@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { classifyText, classifyValue, SENSITIVE_TYPES } from '../../../src/detect/sensitive/index.ts';
+import {
+  classifyText,
+  classifyValue,
+  SENSITIVE_TYPES,
+  scannerGate,
+  textFeatures,
+} from '../../../src/detect/sensitive/index.ts';
 
 test('classifyText: matches come sorted, without overlap, with offsets into the text', () => {
   const text = 'card 4242 4242 4242 4242, mail ana@example.com, IBAN DE89 3704 0044 0532 0130 00';
@@ -133,6 +139,44 @@ test('property: classifyText never throws on strings built from format fragments
     }),
     { numRuns: 3000 },
   );
+});
+
+test("property: a type set's gate passes every text in which one of its classifiers finds something", () => {
+  const gates = SENSITIVE_TYPES.map((t) => [t, scannerGate(new Set([t]))] as const);
+  const all = scannerGate(undefined);
+  let found = 0;
+  fc.assert(
+    // short texts: a gate one notch too strict shows on a text barely long enough to match
+    fc.property(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 12 }), (parts) => {
+      const s = parts.join('');
+      const f = textFeatures(s);
+      for (const [type, gate] of gates) {
+        if (classifyText(s, { types: new Set([type]), minConfidence: 0 }).length === 0) continue;
+        found++;
+        assert.ok(gate(f), `${type} gate refused ${JSON.stringify(s)}`);
+        assert.ok(all(f));
+      }
+    }),
+    { numRuns: 5000 },
+  );
+  assert.ok(found > 100, `the fragments make matches (${found})`);
+});
+
+test('a gate refuses a text no chosen classifier could match: dates are not worth a card or hash scan', () => {
+  const gate = scannerGate(new Set(['card', 'password_hash', 'private_key']));
+  assert.equal(gate(textFeatures('2026-01-01')), false);
+  assert.equal(gate(textFeatures('4111 1111 1111 1111')), true);
+  assert.equal(gate(textFeatures('$2b$12$abc')), true);
+  assert.equal(scannerGate(new Set(['ip']))(textFeatures('fe80::1')), true, 'either alternative of a gate');
+  // at the thresholds exactly: 13 digits for a card, 20 characters for a key
+  assert.equal(gate(textFeatures('4'.repeat(12))), false);
+  assert.equal(gate(textFeatures('4'.repeat(13))), true);
+  assert.equal(gate(textFeatures('k'.repeat(19))), false);
+  assert.equal(gate(textFeatures('k'.repeat(20))), true);
+  const jwt = scannerGate(new Set(['jwt']));
+  assert.equal(jwt(textFeatures('abcdefghij')), false, 'a JWT needs a dot as well as the length');
+  assert.equal(jwt(textFeatures('abcde.ghij')), true);
+  assert.equal(jwt(textFeatures('a.b')), false);
 });
 
 function checkSane(s: string, ms: ReturnType<typeof classifyText>): void {
