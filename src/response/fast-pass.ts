@@ -13,6 +13,7 @@
  */
 import { blankFeatures, type Features, type MaskJudge } from '../detect/sensitive/index.ts';
 import { ANY, finalize, type Node, type ObjectFacet } from './allowlist.ts';
+import { compileTemplate, matchTemplate, type ResponseTemplate } from './template.ts';
 
 /** A declared property of an object facet, for byte lookup. */
 interface KeyEntry {
@@ -489,10 +490,87 @@ const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const NULL = [0x6e, 0x75, 0x6c, 0x6c];
 const NO_NODES: readonly Node[] = [];
 
+/** The members of an object facet in the order the scan saw them last, then the rest as declared. */
+function learnedOrder(obj: ObjectFacet): readonly string[] {
+  const t = obj.keyTable as KeyTable | undefined;
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (let e = t?.first ?? null; e !== null && !seen.has(e.name); e = e.follows) {
+    seen.add(e.name);
+    if (e.child !== 'writeOnly') out.push(e.name);
+  }
+  for (const name of obj.props.keys()) if (!seen.has(name)) out.push(name);
+  return out;
+}
+
+/** The templates of one schema and judge, compiled on first use, and how well they fit the traffic. */
+interface TemplateSlot {
+  readonly maxDepth: number;
+  /** undefined: not compiled yet; null: the schema cannot be spelled as one. */
+  compact: ResponseTemplate | null | undefined;
+  spaced: ResponseTemplate | null | undefined;
+  /** The spaced template matched last: it is tried first. */
+  spacedFirst: boolean;
+  /** Hits raise it, misses the scan found unchanged lower it; below zero the templates rest. */
+  score: number;
+  /** Responses since the templates rested, to try them again now and then. */
+  resting: number;
+  /** Rebuilds with the member order the scan learned, at most MAX_REBUILDS. */
+  rebuilds: number;
+}
+
+const MAX_REBUILDS = 4;
+const MAX_SCORE = 64;
+const MISS_COST = 4;
+const PROBE_EVERY = 256;
+const templateSlots = new WeakMap<Node, Map<MaskJudge | null, TemplateSlot>>();
+
+function slotOf(root: Node, judge: MaskJudge | null, maxDepth: number): TemplateSlot {
+  let byJudge = templateSlots.get(root);
+  if (byJudge === undefined) {
+    byJudge = new Map();
+    templateSlots.set(root, byJudge);
+  }
+  let slot = byJudge.get(judge);
+  if (slot === undefined || slot.maxDepth !== maxDepth) {
+    slot = {
+      maxDepth,
+      compact: undefined,
+      spaced: undefined,
+      spacedFirst: false,
+      score: 0,
+      resting: 0,
+      rebuilds: 0,
+    };
+    byJudge.set(judge, slot);
+  }
+  return slot;
+}
+
+/** How the templates of `root` for `judge` fit the traffic so far (for tests and diagnostics). */
+export function templateState(
+  root: Node,
+  judge: MaskJudge | null,
+): { readonly score: number; readonly rebuilds: number } | undefined {
+  const slot = templateSlots.get(root)?.get(judge);
+  return slot === undefined ? undefined : { score: slot.score, rebuilds: slot.rebuilds };
+}
+
+function attempt(slot: TemplateSlot, root: Node, judge: MaskJudge | null, bytes: Buffer, spaced: boolean) {
+  let t = spaced ? slot.spaced : slot.compact;
+  if (t === undefined) {
+    t = compileTemplate(root, judge, slot.maxDepth, learnedOrder, spaced);
+    if (spaced) slot.spaced = t;
+    else slot.compact = t;
+  }
+  return t === null ? false : matchTemplate(t, bytes);
+}
+
 /**
  * True when `bytes` are exactly one JSON value that filtering by `root` (ANY: no schema) and
  * masking by `judge` (null: no masker) would both leave as it is. False means "run the full path",
- * never "refuse".
+ * never "refuse". The schema's templates (template.ts) answer first; the byte scan decides what
+ * they cannot, and teaches them the order of members it sees.
  */
 export function unchangedByFilters(
   bytes: Buffer,
@@ -500,11 +578,42 @@ export function unchangedByFilters(
   judge: MaskJudge | null,
   limits: FastPassLimits,
 ): boolean {
+  // a template does not count nodes: below this size no body can pass the masker's node limit
+  const slot =
+    root === ANY || (judge !== null && bytes.length >= judge.maxNodes)
+      ? null
+      : slotOf(root, judge, limits.maxDepth);
+  let tried = false;
+  if (slot !== null) {
+    if (slot.score >= 0 || ++slot.resting % PROBE_EVERY === 0) {
+      tried = true;
+      let r = attempt(slot, root, judge, bytes, slot.spacedFirst);
+      if (r === false) {
+        r = attempt(slot, root, judge, bytes, !slot.spacedFirst);
+        if (r !== false) slot.spacedFirst = !slot.spacedFirst;
+      }
+      if (r === 'changes') return false;
+      if (r === true) {
+        slot.score = Math.min(MAX_SCORE, Math.max(0, slot.score) + 1);
+        return true;
+      }
+    }
+  }
   const scan = new Scan(bytes, judge, limits.maxDepth);
   scan.ws();
   if (scan.i >= scan.n) return false;
   // the root container is depth 1, as the allowlist and the masker count it
   if (!scan.value(root, 1, '', 0)) return false;
   scan.ws();
-  return scan.i === scan.n;
+  const unchanged = scan.i === scan.n;
+  if (unchanged && tried) {
+    // the templates missed a body the scan passed: learn its member order, or let them rest
+    if (slot!.rebuilds < MAX_REBUILDS) {
+      slot!.rebuilds++;
+      slot!.compact = undefined;
+      slot!.spaced = undefined;
+      slot!.score = 0;
+    } else slot!.score = Math.max(-MAX_SCORE, slot!.score - MISS_COST);
+  }
+  return unchanged;
 }

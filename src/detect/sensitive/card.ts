@@ -56,9 +56,11 @@ export function scanCards(text: string, out: SensitiveMatch[]): void {
     const ends: number[] = [];
     let sep = -1;
     let j = i;
+    let digits = 0;
     for (;;) {
       const gs = j;
       while (j < n && isDigit(text.charCodeAt(j))) j++;
+      digits += j - gs;
       starts.push(gs);
       ends.push(j);
       if (j + 1 >= n) break;
@@ -71,7 +73,8 @@ export function scanCards(text: string, out: SensitiveMatch[]): void {
     // A first group glued to a word ('x1234') or a last one ('1234abc') belongs to another token.
     let groups = starts.length;
     if (!numberEndsAt(text, runEnd)) groups--;
-    emitWindows(text, starts, ends, startsHere ? 0 : 1, groups, out);
+    // a run of fewer than 13 digits holds no card (dates, times, versions): no window to try
+    if (digits >= 13) emitWindows(text, starts, ends, startsHere ? 0 : 1, groups, out);
     i = runEnd;
     while (i < n && isDigit(text.charCodeAt(i))) i++;
     DIGIT_RE.lastIndex = i;

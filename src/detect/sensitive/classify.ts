@@ -121,15 +121,17 @@ const SCANNERS: readonly (readonly [SensitiveType, Scanner, readonly Need[]])[] 
 ];
 
 /**
- * The gate of the scanners of `types` (all when undefined): false for a text's features means no
- * classifier can match the text, whole or in part, so callers that compute the features themselves
- * (the response fast path, over bytes) may skip it. The gates are monotone, so the features of a
- * longer text that contains the trimmed one are a safe over-estimate.
+ * The gate of a set of scanners as data: each one-condition alternative folded into a threshold
+ * (Infinity: none) or a flag, and the alternatives of several conditions kept whole. A text passes
+ * when it meets any of them. Data, so that other engines (the response template's regular
+ * expression) can compile the same gate.
  */
-export function scannerGate(types: ReadonlySet<SensitiveType> | undefined): (f: Features) => boolean {
-  // the response fast path asks this for every string of a body: an alternative with one condition
-  // folds into a threshold or a flag, so the usual sets (a card, a hash, a key) cost a few
-  // comparisons; only alternatives of several conditions are walked
+export interface Gate extends Features {
+  readonly compound: readonly Features[];
+}
+
+/** The gate of the scanners of `types` (all when undefined), as data. */
+export function gateOf(types: ReadonlySet<SensitiveType> | undefined): Gate {
   const needs = SCANNERS.filter(([type]) => types === undefined || types.has(type)).flatMap(([, , n]) => n);
   let length = Number.POSITIVE_INFINITY;
   let digits = Number.POSITIVE_INFINITY;
@@ -164,6 +166,30 @@ export function scannerGate(types: ReadonlySet<SensitiveType> | undefined): (f: 
       assign ||= n.assign;
     }
   }
+  return Object.freeze({
+    length,
+    digits,
+    upper,
+    at,
+    dollar,
+    colon,
+    dot,
+    assign,
+    compound: Object.freeze(compound),
+  });
+}
+
+/**
+ * The gate of the scanners of `types` (all when undefined): false for a text's features means no
+ * classifier can match the text, whole or in part, so callers that compute the features themselves
+ * (the response fast path, over bytes) may skip it. The gates are monotone, so the features of a
+ * longer text that contains the trimmed one are a safe over-estimate.
+ */
+export function scannerGate(types: ReadonlySet<SensitiveType> | undefined): (f: Features) => boolean {
+  // the response fast path asks this for every string of a body: an alternative with one condition
+  // is a threshold or a flag, so the usual sets (a card, a hash, a key) cost a few comparisons;
+  // only alternatives of several conditions are walked
+  const { length, digits, upper, at, dollar, colon, dot, assign, compound } = gateOf(types);
   return (f) =>
     f.length >= length ||
     f.digits >= digits ||

@@ -4,6 +4,8 @@ export {
   classifyText,
   classifyValue,
   type Features,
+  type Gate,
+  gateOf,
   scannerGate,
   textFeatures,
 } from './classify.ts';

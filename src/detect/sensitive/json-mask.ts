@@ -1,4 +1,4 @@
-import { classifyText, classifyValue, type Features, scannerGate } from './classify.ts';
+import { classifyText, classifyValue, type Features, type Gate, gateOf, scannerGate } from './classify.ts';
 import { classifyFieldName, fieldSuggestsHash } from './field-name.ts';
 import { type MaskStrategy, mask, validateStrategy } from './mask.ts';
 import { SENSITIVE_TYPES, type SensitiveType } from './types.ts';
@@ -60,6 +60,8 @@ export interface MaskJudge {
   readonly scanText: boolean;
   /** False when no classifier of detectTypes can match a text with these features (scannerGate). */
   worth(f: Features): boolean;
+  /** The same gate as data (gateOf), for engines that compile it. */
+  readonly gate: Gate;
   /**
    * What a property name does to the values under it: 0 nothing; 1 its leaves need the exact check
    * (the name is a hint that makes bare digits or digests count); 2 they are masked by name.
@@ -242,6 +244,7 @@ export function createJsonMasker(rules: JsonMaskerRules): JsonMasker {
           detectTypes,
           scanText,
           worth: scannerGate(detectTypes),
+          gate: gateOf(detectTypes),
           nameMode,
           changes(value, name) {
             if (byType.size === 0) return false;

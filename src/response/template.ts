@@ -1,0 +1,297 @@
+/**
+ * The response filter's template: a response schema, an order of its members and a masker's gate
+ * compiled into one regular expression over the body's bytes (read as latin1, one character per
+ * byte), so that V8's native regular-expression code, not a JavaScript loop, proves that the
+ * allowlist and the masker would leave a body as it is. A match answers "unchanged" once the few
+ * leaves the expression captured pass the masker's exact check; no match answers "don't know" and
+ * the caller runs the byte scan (fast-pass.ts). So, like the scan, this can only be too cautious.
+ *
+ * What the expression accepts, by construction:
+ * - exactly one JSON value; the compact template allows no whitespace between tokens, the spaced
+ *   one JSON's whitespace;
+ * - values of the types their schema declares (the allowlist would pass others, but the byte scan
+ *   decides them);
+ * - objects whose members are declared and not writeOnly, in one order (the declared one, or the
+ *   one the byte scan learned from traffic), each present or not, except that the first member
+ *   spelled must be there when any is; names spelled as their bytes (no escapes); undeclared
+ *   members only with no masker and a schema that keeps them; no oneOf/anyOf/patternProperties
+ *   (the value is needed to decide those);
+ * - with a masker: strings whose features fail the masker's gate (no character and no count any
+ *   classifier needs), and numbers the masker never looks at. Other leaves are captured where they
+ *   occur once (not inside an array: a capture in a repeated group keeps only its last repeat) and
+ *   judged exactly after the match; inside an array they fail the match.
+ *
+ * Linear time: every choice in the expression is decided by what comes next. The alternatives of a
+ * value start with different characters; a captured leaf's alternative takes only what the safe
+ * one refuses; a run of a character class is followed by a character outside it; an optional
+ * member or item starts with a comma and its quoted name. So when the engine backtracks, each
+ * abandoned choice fails within the token it started (were two alternatives to overlap, a failure
+ * at the end of the body would try 2^n ways: test/response/template.test.ts feeds such a body).
+ * The lookaheads read one token. The work is linear in the body's length.
+ */
+import type { Gate, MaskJudge } from '../detect/sensitive/index.ts';
+import { ANY, finalize, type Node, type ObjectFacet } from './allowlist.ts';
+
+/** A leaf the expression captured, and how to judge it. */
+interface Check {
+  readonly name: string;
+  readonly number: boolean;
+}
+
+/** A compiled template. */
+export interface ResponseTemplate {
+  readonly re: RegExp;
+  /** Capture group k + 1 holds the leaf of checks[k] when it was not plainly safe. */
+  readonly checks: readonly Check[];
+  readonly judge: MaskJudge | null;
+}
+
+/** The expression's source is capped: a schema that expands past it gets no template. */
+const MAX_SOURCE = 200_000;
+/** Containers the template spells out, at most (deeper ones fail the match). */
+const MAX_TEMPLATE_DEPTH = 16;
+
+const SPACE = '[ \\t\\n\\r]*';
+const ANY_NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+// the masker changes only integers of 1e8 and more: a negative number, or one with 8 digits at
+// most before its point and no exponent, is never one (an exponent fails at the next token)
+const SAFE_NUMBER = '(?:-(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|(?:0|[1-9]\\d{0,7})(?:\\.\\d+)?)';
+// what cannot continue a number: a safe number followed by it is the whole number
+const NUMBER_END = '(?![\\d.eE+-])';
+const ANY_STRING = '"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"';
+// a captured leaf must be its own text: no escape and no byte of a multi-byte character
+const PLAIN_STRING_BODY = '[^"\\\\\\x00-\\x1f\\x80-\\xff]*';
+
+/** A string's bytes as a regular-expression literal (latin1: one character per byte). */
+function literalBytes(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_]/.test(c) ? c : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * A string (from after its opening quote to after its closing one) whose features fail the gate:
+ * no character a classifier needs, fewer characters, digits and capitals than any threshold. For
+ * an alternative of several conditions one of them is denied: its character when it has one, else
+ * its length. Null when no string is safe.
+ */
+function safeStringRest(gate: Gate): string | null {
+  let length = gate.length;
+  let digits = gate.digits;
+  let upper = gate.upper;
+  const excluded = new Set<string>();
+  if (gate.at) excluded.add('@');
+  if (gate.dollar) excluded.add('\\$');
+  if (gate.colon) excluded.add(':');
+  if (gate.dot) excluded.add('.');
+  if (gate.assign) {
+    excluded.add(':');
+    excluded.add('=');
+  }
+  for (const n of gate.compound) {
+    if (n.at) excluded.add('@');
+    else if (n.dollar) excluded.add('\\$');
+    else if (n.colon) excluded.add(':');
+    else if (n.dot) excluded.add('.');
+    else if (n.assign) {
+      excluded.add(':');
+      excluded.add('=');
+    } else if (n.length > 0) length = Math.min(length, n.length);
+    else if (n.digits > 0) digits = Math.min(digits, n.digits);
+    else if (n.upper > 0) upper = Math.min(upper, n.upper);
+    else return null;
+  }
+  if (length <= 0 || digits <= 0 || upper <= 0) return null;
+  const chars = `[^"\\\\\\x00-\\x1f${[...excluded].join('')}]`;
+  const maxLength = length - 1;
+  // shorter than every count threshold: nothing to count (the common case, no lookahead)
+  const short = Math.min(maxLength, digits - 1, upper - 1);
+  if (short === maxLength) return `${chars}${Number.isFinite(maxLength) ? `{0,${maxLength}}` : '*'}"`;
+  // longer: a lookahead reads the string once per threshold ([^"X]* then X, as often as it says)
+  let ahead = '';
+  if (digits - 1 < maxLength) ahead += `(?!(?:[^"\\d]*\\d){${digits}})`;
+  if (upper - 1 < maxLength) ahead += `(?!(?:[^"A-Z]*[A-Z]){${upper}})`;
+  const long = `${ahead}${chars}{${short + 1},${Number.isFinite(maxLength) ? maxLength : ''}}"`;
+  return `(?:${chars}{0,${short}}"|${long})`;
+}
+
+/** The order of an object facet's members that the template spells: learned, else declared. */
+export type MemberOrder = (obj: ObjectFacet) => readonly string[];
+
+class Compiler {
+  readonly checks: Check[] = [];
+  size = 0;
+  readonly judge: MaskJudge | null;
+  readonly detects: boolean;
+  readonly safeRest: string | null;
+  readonly maxDepth: number;
+  readonly order: MemberOrder;
+  /** Whitespace between tokens: '' for the compact template, JSON's whitespace for the spaced one. */
+  readonly w: string;
+
+  constructor(judge: MaskJudge | null, maxDepth: number, order: MemberOrder, spaced: boolean) {
+    this.judge = judge;
+    this.w = spaced ? SPACE : '';
+    this.detects = judge?.detects === true;
+    this.safeRest = judge === null || !judge.detects ? null : safeStringRest(judge.gate);
+    this.maxDepth = Math.min(maxDepth, judge?.maxDepth ?? maxDepth, MAX_TEMPLATE_DEPTH);
+    this.order = order;
+  }
+
+  grow(part: string): string {
+    this.size += part.length;
+    if (this.size > MAX_SOURCE) throw new TemplateTooLarge();
+    return part;
+  }
+
+  capture(name: string, number: boolean, body: string): string {
+    this.checks.push({ name, number });
+    return `(${body})`;
+  }
+
+  string(name: string, mode: 0 | 1, repeated: boolean): string | null {
+    if (!this.detects) return ANY_STRING;
+    const safe = this.safeRest === null || mode === 1 ? null : `"${this.safeRest}`;
+    if (repeated) return safe;
+    if (safe === null) return `"${this.capture(name, false, PLAIN_STRING_BODY)}"`;
+    // the captured alternative takes only what the safe one does not: were they to overlap, a
+    // failure further on would try both for every such leaf, 2^n ways
+    return `(?:${safe}|"(?!${this.safeRest})${this.capture(name, false, PLAIN_STRING_BODY)}")`;
+  }
+
+  number(name: string, repeated: boolean): string {
+    if (!this.detects) return ANY_NUMBER;
+    if (repeated) return SAFE_NUMBER;
+    return `(?:${SAFE_NUMBER}|(?!${SAFE_NUMBER}${NUMBER_END})${this.capture(name, true, ANY_NUMBER)})`;
+  }
+
+  /** A value under `node`, `depth` containers deep (root 1), named `name` (its mode `mode`). */
+  value(node: Node, depth: number, name: string, mode: 0 | 1, repeated: boolean): string {
+    if (node !== ANY) finalize(node);
+    // only the declared types: a value of another type fails the match (the allowlist lets it
+    // pass, but the byte scan decides it), and the first alternative is the likely one
+    const types = node.test.types;
+    const has = (t: string): boolean => types === null || types.has(t);
+    const alts: string[] = [];
+    if (has('string')) {
+      const str = this.string(name, mode, repeated);
+      if (str !== null) alts.push(str);
+    }
+    if (has('number') || has('integer')) alts.push(this.number(name, repeated));
+    if (has('boolean')) alts.push('true|false');
+    if (has('null')) alts.push('null');
+    if (node !== ANY && depth <= this.maxDepth && node.groups.length === 0) {
+      if (has('object') && node.obj !== null && node.obj.patterns.length === 0)
+        alts.push(this.object(node.obj, depth, repeated));
+      if (has('array')) alts.push(this.array(node, depth, name, mode));
+    }
+    // no alternative: nothing matches here
+    return this.grow(alts.length === 0 ? '(?!)' : `(?:${alts.join('|')})`);
+  }
+
+  object(obj: ObjectFacet, depth: number, repeated: boolean): string {
+    const judge = this.judge;
+    const w = this.w;
+    // members in one order, each present or not, except that the first one spelled must be there
+    // when any is: what keeps every choice decided by its next character, with no lookbehind
+    let first = '';
+    let rest = '';
+    const declared: string[] = [];
+    for (const key of this.order(obj)) {
+      const child = obj.props.get(key);
+      if (child === undefined) continue;
+      declared.push(key);
+      // a name spelled with escapes in the body fails the match: the byte scan decodes it
+      if (/["\\\u0000-\u001f]/.test(key)) continue;
+      const mode = judge === null ? 0 : judge.nameMode(key);
+      if (mode === 2) continue;
+      const member = `"${literalBytes(key)}"${w}:${w}${this.value(child, depth + 1, key, mode, repeated)}${w}`;
+      if (first === '') first = member;
+      else rest += this.grow(`(?:,${w}${member})?`);
+    }
+    if (obj.additional !== 'remove' && judge === null) {
+      // undeclared members after the declared ones, filtered by `additional`; a declared name (or
+      // one spelled with escapes, which might be one) is not undeclared
+      const names = [...declared, ...obj.writeOnly].map(literalBytes).join('|');
+      const notDeclared = names.length === 0 ? '' : `(?!"(?:${names})")`;
+      const value = this.value(obj.additional, depth + 1, '', 0, true);
+      const member = `${notDeclared}"[^"\\\\\\x00-\\x1f]*"${w}:${w}${value}${w}`;
+      if (first === '') first = member;
+      rest += this.grow(`(?:,${w}${member})*`);
+    }
+    if (first === '') return this.grow(`\\{${w}\\}`);
+    return this.grow(`\\{${w}(?:${first}${rest})?\\}`);
+  }
+
+  array(node: Node, depth: number, name: string, mode: 0 | 1): string {
+    // items repeat: a capture inside keeps only the last, so everything inside is judged as repeated
+    const w = this.w;
+    const prefix = node.arr?.prefix ?? [];
+    const item = this.value(node.arr?.items ?? ANY, depth + 1, name, mode, true);
+    let tail = this.grow(`(?:,${w}${item}${w})*`);
+    for (let k = prefix.length - 1; k >= 1; k--) {
+      tail = this.grow(`(?:,${w}${this.value(prefix[k]!, depth + 1, name, mode, true)}${w}${tail})?`);
+    }
+    const head = prefix.length === 0 ? item : this.value(prefix[0]!, depth + 1, name, mode, true);
+    return this.grow(`\\[${w}(?:${head}${w}${tail})?\\]`);
+  }
+}
+
+class TemplateTooLarge extends Error {}
+
+/**
+ * The template of `root` for `judge` (null: no masker), its objects' members in `order`, compact
+ * (no whitespace between tokens) or `spaced`; null
+ * when the schema cannot be spelled within the size cap.
+ */
+export function compileTemplate(
+  root: Node,
+  judge: MaskJudge | null,
+  maxDepth: number,
+  order: MemberOrder,
+  spaced: boolean,
+): ResponseTemplate | null {
+  const c = new Compiler(judge, maxDepth, order, spaced);
+  let source: string;
+  try {
+    source = `^${c.w}${c.value(root, 1, '', 0, false)}${c.w}$`;
+  } catch (err) {
+    if (err instanceof TemplateTooLarge) return null;
+    throw err;
+  }
+  return { re: new RegExp(source), checks: c.checks, judge };
+}
+
+/** Node's Buffer has it (toString('latin1') calls it); @types/node does not declare it. */
+interface Latin1Sliceable {
+  latin1Slice(start: number, end: number): string;
+}
+
+const latin1Slice = (Buffer.prototype as unknown as Partial<Latin1Sliceable>).latin1Slice;
+
+/** The bytes as a latin1 string: latin1Slice directly, as toString's checks and dispatch cost more than the copy. */
+function latin1(bytes: Buffer): string {
+  return latin1Slice === undefined ? bytes.toString('latin1') : latin1Slice.call(bytes, 0, bytes.length);
+}
+
+/**
+ * What the template says of `bytes`: true when they match and no captured leaf is one the masker
+ * changes; false when they do not match (don't know); 'changes' when a captured leaf would be masked.
+ */
+export function matchTemplate(t: ResponseTemplate, bytes: Buffer): boolean | 'changes' {
+  const m = t.re.exec(latin1(bytes));
+  if (m === null) return false;
+  const judge = t.judge;
+  if (judge === null) return true;
+  const checks = t.checks;
+  for (let k = 0; k < checks.length; k++) {
+    const leaf = m[k + 1];
+    if (leaf === undefined) continue;
+    const check = checks[k]!;
+    if (judge.changes(check.number ? Number(leaf) : leaf, check.name)) return 'changes';
+  }
+  return true;
+}

@@ -1,0 +1,52 @@
+/**
+ * Runs the response templates on hostile bodies and prints what each decided, one line each. Run
+ * by template.test.ts in a child process with a time limit: a regular expression that backtracks
+ * without bound would block its thread, and only a process can be stopped from outside.
+ */
+import { createJsonMasker } from '../../src/detect/sensitive/index.ts';
+import { AllowlistCompiler, type ObjectFacet } from '../../src/response/allowlist.ts';
+import { compileTemplate, matchTemplate } from '../../src/response/template.ts';
+
+const masker = createJsonMasker({
+  types: { card: { kind: 'partial' }, password_hash: { kind: 'redact', typed: true } },
+});
+const declared = (o: ObjectFacet): readonly string[] => [...o.props.keys()];
+const n = 200_000;
+
+const report = new AllowlistCompiler().compile({
+  type: 'object',
+  properties: {
+    generatedAt: { type: 'string' },
+    total: { type: 'integer' },
+    days: {
+      type: 'array',
+      items: { type: 'object', properties: { day: { type: 'string' }, views: { type: 'integer' } } },
+    },
+  },
+});
+// 120 members, each a leaf captured where it is not plainly safe: were the safe and the captured
+// alternatives to overlap, a failure at the very end would make the engine try 2^120 ways
+const wide = new AllowlistCompiler().compile({
+  type: 'object',
+  properties: Object.fromEntries(
+    Array.from({ length: 120 }, (_, k) => [`k${k}`, k % 2 === 0 ? { type: 'string' } : { type: 'integer' }]),
+  ),
+});
+const members = Array.from({ length: 120 }, (_, k) => `"k${k}":${k % 2 === 0 ? '"plain"' : '12'}`).join(',');
+
+const cases: [typeof report, string][] = [
+  [report, `{"generatedAt":"${'a'.repeat(n)}`],
+  [report, `{"generatedAt":"x","days":[${'{"day":"a","views":1},'.repeat(n / 20)}`],
+  [report, `{"generatedAt":"x","total":${'1'.repeat(n)}`],
+  [report, `{"generatedAt":"x","days":[${'{"day":"1234567890123",'.repeat(n / 20)}]}`],
+  [report, '['.repeat(n)],
+  [wide, `{${members},}`],
+  [wide, `{${members}}x`],
+  [wide, `{${members}}`],
+];
+for (const [node, text] of cases) {
+  for (const spaced of [false, true]) {
+    const t = compileTemplate(node, masker.judge, 64, declared, spaced);
+    console.log(t === null ? 'none' : String(matchTemplate(t, Buffer.from(text))));
+  }
+}
