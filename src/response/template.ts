@@ -52,10 +52,26 @@ const MAX_SOURCE = 200_000;
 const MAX_TEMPLATE_DEPTH = 16;
 
 const SPACE = '[ \\t\\n\\r]*';
+
+/** Nested optionals this deep at most; a longer bound is a counted repeat. */
+const MAX_NESTED = 24;
+
+/**
+ * `atom` zero to `n` times. Nested optionals, (?:a(?:a(?:a)?)?)?, run as straight-line code: V8
+ * compiles a counted repeat {0,n} past 3 into a loop that saves its counter at every step, which
+ * cost a third of the template's time. Nested, not a row of a? (a?a? can split a run two ways), so
+ * every choice is still decided by the next character.
+ */
+function upTo(atom: string, n: number): string {
+  if (n > MAX_NESTED) return `${atom}{0,${n}}`;
+  let out = '';
+  for (let k = 0; k < n; k++) out = `(?:${atom}${out})?`;
+  return out;
+}
 const ANY_NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
 // the masker changes only integers of 1e8 and more: a negative number, or one with 8 digits at
 // most before its point and no exponent, is never one (an exponent fails at the next token)
-const SAFE_NUMBER = '(?:-(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|(?:0|[1-9]\\d{0,7})(?:\\.\\d+)?)';
+const SAFE_NUMBER = `(?:-(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|(?:0|[1-9]${upTo('\\d', 7)})(?:\\.\\d+)?)`;
 // what cannot continue a number: a safe number followed by it is the whole number
 const NUMBER_END = '(?![\\d.eE+-])';
 const ANY_STRING = '"(?:[^"\\\\\\x00-\\x1f]|\\\\(?:["\\\\/bfnrt]|u[0-9a-fA-F]{4}))*"';
@@ -78,7 +94,7 @@ function literalBytes(text: string): string {
  * an alternative of several conditions one of them is denied: its character when it has one, else
  * its length. Null when no string is safe.
  */
-function safeStringRest(gate: Gate): string | null {
+function safeStringRest(gate: Gate, nested: boolean): string | null {
   let length = gate.length;
   let digits = gate.digits;
   let upper = gate.upper;
@@ -109,13 +125,14 @@ function safeStringRest(gate: Gate): string | null {
   const maxLength = length - 1;
   // shorter than every count threshold: nothing to count (the common case, no lookahead)
   const short = Math.min(maxLength, digits - 1, upper - 1);
-  if (short === maxLength) return `${chars}${Number.isFinite(maxLength) ? `{0,${maxLength}}` : '*'}"`;
+  const upToN = (n: number): string => (nested ? upTo(chars, n) : `${chars}{0,${n}}`);
+  if (short === maxLength) return `${Number.isFinite(maxLength) ? upToN(maxLength) : `${chars}*`}"`;
   // longer: a lookahead reads the string once per threshold ([^"X]* then X, as often as it says)
   let ahead = '';
   if (digits - 1 < maxLength) ahead += `(?!(?:[^"\\d]*\\d){${digits}})`;
   if (upper - 1 < maxLength) ahead += `(?!(?:[^"A-Z]*[A-Z]){${upper}})`;
   const long = `${ahead}${chars}{${short + 1},${Number.isFinite(maxLength) ? maxLength : ''}}"`;
-  return `(?:${chars}{0,${short}}"|${long})`;
+  return `(?:${upToN(short)}"|${long})`;
 }
 
 /** The order of an object facet's members that the template spells: learned, else declared. */
@@ -127,6 +144,8 @@ class Compiler {
   readonly judge: MaskJudge | null;
   readonly detects: boolean;
   readonly safeRest: string | null;
+  /** The same language, compact: for the lookahead that keeps a captured leaf off safe ones (rarely run). */
+  readonly safeRestCheck: string | null;
   readonly maxDepth: number;
   readonly order: MemberOrder;
   /** Whitespace between tokens: '' for the compact template, JSON's whitespace for the spaced one. */
@@ -136,14 +155,21 @@ class Compiler {
     this.judge = judge;
     this.w = spaced ? SPACE : '';
     this.detects = judge?.detects === true;
-    this.safeRest = judge === null || !judge.detects ? null : safeStringRest(judge.gate);
+    this.safeRest = judge === null || !judge.detects ? null : safeStringRest(judge.gate, true);
+    this.safeRestCheck = judge === null || !judge.detects ? null : safeStringRest(judge.gate, false);
     this.maxDepth = Math.min(maxDepth, judge?.maxDepth ?? maxDepth, MAX_TEMPLATE_DEPTH);
     this.order = order;
   }
 
-  grow(part: string): string {
-    this.size += part.length;
+  /** Counts `n` characters of source against the cap (each piece once, where it is made). */
+  count(n: number): void {
+    this.size += n;
     if (this.size > MAX_SOURCE) throw new TemplateTooLarge();
+  }
+
+  /** A leaf's pattern, counted. */
+  leaf(part: string): string {
+    this.count(part.length);
     return part;
   }
 
@@ -153,19 +179,23 @@ class Compiler {
   }
 
   string(name: string, mode: 0 | 1, repeated: boolean): string | null {
-    if (!this.detects) return ANY_STRING;
+    if (!this.detects) return this.leaf(ANY_STRING);
     const safe = this.safeRest === null || mode === 1 ? null : `"${this.safeRest}`;
-    if (repeated) return safe;
-    if (safe === null) return `"${this.capture(name, false, PLAIN_STRING_BODY)}"`;
+    if (repeated) return safe === null ? null : this.leaf(safe);
+    if (safe === null) return this.leaf(`"${this.capture(name, false, PLAIN_STRING_BODY)}"`);
     // the captured alternative takes only what the safe one does not: were they to overlap, a
     // failure further on would try both for every such leaf, 2^n ways
-    return `(?:${safe}|"(?!${this.safeRest})${this.capture(name, false, PLAIN_STRING_BODY)}")`;
+    return this.leaf(
+      `(?:${safe}|"(?!${this.safeRestCheck})${this.capture(name, false, PLAIN_STRING_BODY)}")`,
+    );
   }
 
   number(name: string, repeated: boolean): string {
-    if (!this.detects) return ANY_NUMBER;
-    if (repeated) return SAFE_NUMBER;
-    return `(?:${SAFE_NUMBER}|(?!${SAFE_NUMBER}${NUMBER_END})${this.capture(name, true, ANY_NUMBER)})`;
+    if (!this.detects) return this.leaf(ANY_NUMBER);
+    if (repeated) return this.leaf(SAFE_NUMBER);
+    return this.leaf(
+      `(?:${SAFE_NUMBER}|(?!${SAFE_NUMBER}${NUMBER_END})${this.capture(name, true, ANY_NUMBER)})`,
+    );
   }
 
   /** A value under `node`, `depth` containers deep (root 1), named `name` (its mode `mode`). */
@@ -188,8 +218,9 @@ class Compiler {
         alts.push(this.object(node.obj, depth, repeated));
       if (has('array')) alts.push(this.array(node, depth, name, mode));
     }
+    this.count(16 + alts.length);
     // no alternative: nothing matches here
-    return this.grow(alts.length === 0 ? '(?!)' : `(?:${alts.join('|')})`);
+    return alts.length === 0 ? '(?!)' : `(?:${alts.join('|')})`;
   }
 
   object(obj: ObjectFacet, depth: number, repeated: boolean): string {
@@ -209,8 +240,9 @@ class Compiler {
       const mode = judge === null ? 0 : judge.nameMode(key);
       if (mode === 2) continue;
       const member = `"${literalBytes(key)}"${w}:${w}${this.value(child, depth + 1, key, mode, repeated)}${w}`;
+      this.count(4 * key.length + 16 + 4 * w.length);
       if (first === '') first = member;
-      else rest += this.grow(`(?:,${w}${member})?`);
+      else rest += `(?:,${w}${member})?`;
     }
     if (obj.additional !== 'remove' && judge === null) {
       // undeclared members after the declared ones, filtered by `additional`; a declared name (or
@@ -219,11 +251,13 @@ class Compiler {
       const notDeclared = names.length === 0 ? '' : `(?!"(?:${names})")`;
       const value = this.value(obj.additional, depth + 1, '', 0, true);
       const member = `${notDeclared}"[^"\\\\\\x00-\\x1f]*"${w}:${w}${value}${w}`;
+      this.count(notDeclared.length + 32 + 4 * w.length);
       if (first === '') first = member;
-      rest += this.grow(`(?:,${w}${member})*`);
+      rest += `(?:,${w}${member})*`;
     }
-    if (first === '') return this.grow(`\\{${w}\\}`);
-    return this.grow(`\\{${w}(?:${first}${rest})?\\}`);
+    this.count(16 + w.length);
+    if (first === '') return `\\{${w}\\}`;
+    return `\\{${w}(?:${first}${rest})?\\}`;
   }
 
   array(node: Node, depth: number, name: string, mode: 0 | 1): string {
@@ -231,12 +265,17 @@ class Compiler {
     const w = this.w;
     const prefix = node.arr?.prefix ?? [];
     const item = this.value(node.arr?.items ?? ANY, depth + 1, name, mode, true);
-    let tail = this.grow(`(?:,${w}${item}${w})*`);
+    let tail = `(?:,${w}${item}${w})*`;
+    this.count(16 + 2 * w.length);
     for (let k = prefix.length - 1; k >= 1; k--) {
-      tail = this.grow(`(?:,${w}${this.value(prefix[k]!, depth + 1, name, mode, true)}${w}${tail})?`);
+      tail = `(?:,${w}${this.value(prefix[k]!, depth + 1, name, mode, true)}${w}${tail})?`;
+      this.count(16 + 2 * w.length);
     }
+    // the item's pattern is spelled twice when it is also the first
+    if (prefix.length === 0) this.count(item.length);
     const head = prefix.length === 0 ? item : this.value(prefix[0]!, depth + 1, name, mode, true);
-    return this.grow(`\\[${w}(?:${head}${w}${tail})?\\]`);
+    this.count(16 + 2 * w.length);
+    return `\\[${w}(?:${head}${w}${tail})?\\]`;
   }
 }
 

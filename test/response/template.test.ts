@@ -145,6 +145,22 @@ describe('response template', () => {
     assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"abcdefghijklmnopqrst"}]}'), false);
   });
 
+  test('a schema too large to spell gets no template, and the byte scan still decides', () => {
+    const huge = new AllowlistCompiler().compile({
+      type: 'object',
+      properties: Object.fromEntries(
+        Array.from({ length: 2000 }, (_, k) => [`field${k}`, { type: 'string' }]),
+      ),
+    });
+    assert.equal(compileTemplate(huge, judge, 64, declared, false), null);
+    const text = Buffer.from('{"field0":"a","field1999":"b"}');
+    assert.equal(unchangedByFilters(text, huge, judge, { maxDepth: 64 }), true);
+    assert.equal(
+      unchangedByFilters(Buffer.from('{"field0":"4111111111111111"}'), huge, judge, { maxDepth: 64 }),
+      false,
+    );
+  });
+
   test('members in another order match a template spelled in that order', () => {
     const text = '{"days":[{"views":1,"day":"a"}],"generatedAt":"x"}';
     assert.equal(decide(compact, text), false);
