@@ -189,8 +189,10 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
   );
   // compare-and-set: a row a writer changed meanwhile is left alone
   const resealOne = db.prepare('UPDATE security_event_rows SET evidence = ? WHERE id = ? AND evidence = ?');
-  const pruneCount = db.prepare(
-    'DELETE FROM security_event_rows WHERE id <= (SELECT id FROM security_event_rows ORDER BY id DESC LIMIT 1 OFFSET ?)',
+  // the oldest rows past the cap, found from the old end: the walk is as long as what it deletes,
+  // where an OFFSET from the new end walked every row kept (a million, every minute, at the cap)
+  const pruneOldest = db.prepare(
+    'DELETE FROM security_event_rows WHERE id <= (SELECT id FROM security_event_rows ORDER BY id ASC LIMIT 1 OFFSET ?)',
   );
 
   return {
@@ -235,7 +237,9 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
     },
     async prune(before, keep) {
       let gone = Number(pruneAge.run(before).changes);
-      gone += Number(pruneCount.run(Math.max(0, Math.floor(keep))).changes);
+      // COUNT(*) reads the table's pages, not its rows
+      const excess = Number((count.get() as { n: number }).n) - Math.max(0, Math.floor(keep));
+      if (excess > 0) gone += Number(pruneOldest.run(excess - 1).changes);
       return gone;
     },
     async reseal(batchSize, onBatch) {

@@ -76,6 +76,15 @@ function suite(open: () => Promise<EventStore>) {
         left.map((e) => e.requestId),
         ['r16', 'r17', 'r18', 'r19'],
       );
+      // at the cap nothing goes; one under it, the oldest; a cap of 0 empties the store
+      assert.equal(await store.prune(0, 4), 0);
+      assert.equal(await store.prune(0, 3), 1);
+      assert.deepEqual(
+        (await store.list()).map((e) => e.requestId),
+        ['r17', 'r18', 'r19'],
+      );
+      assert.equal(await store.prune(0, 0), 3);
+      assert.equal(await store.count(), 0);
     } finally {
       await store.close();
     }
