@@ -556,7 +556,14 @@ export function templateState(
   return slot === undefined ? undefined : { score: slot.score, rebuilds: slot.rebuilds };
 }
 
-function attempt(slot: TemplateSlot, root: Node, judge: MaskJudge | null, bytes: Buffer, spaced: boolean) {
+/** One template's answer (compiled on first use): see matchTemplate; false also when there is none. */
+function attempt(
+  slot: TemplateSlot,
+  root: Node,
+  judge: MaskJudge | null,
+  bytes: Buffer,
+  spaced: boolean,
+): boolean | 'changes' {
   let t = spaced ? slot.spaced : slot.compact;
   if (t === undefined) {
     t = compileTemplate(root, judge, slot.maxDepth, learnedOrder, spaced);
