@@ -29,7 +29,7 @@
  * at the end of the body would try 2^n ways: test/response/template.test.ts feeds such a body).
  * The lookaheads read one token. The work is linear in the body's length.
  */
-import type { Gate, MaskJudge } from '../detect/sensitive/index.ts';
+import type { Features, Gate, MaskJudge } from '../detect/sensitive/index.ts';
 import { ANY, finalize, type Node, type ObjectFacet } from './allowlist.ts';
 
 /** A leaf the expression captured, and how to judge it. */
@@ -88,6 +88,26 @@ function literalBytes(text: string): string {
   return out;
 }
 
+// what each flag of the features means in a text: ':' sets colon and assign, '=' assign
+const FLAG_CHARS: readonly (readonly [keyof Features, readonly string[]])[] = [
+  ['at', ['@']],
+  ['dollar', ['\\$']],
+  ['colon', [':']],
+  ['dot', ['.']],
+  ['assign', [':', '=']],
+];
+
+/** The characters (as class members) of the flags `f` needs: all of them, or only the first. */
+function flagChars(f: Features, all: boolean): string[] {
+  const out: string[] = [];
+  for (const [flag, chars] of FLAG_CHARS) {
+    if (!f[flag]) continue;
+    out.push(...chars);
+    if (!all) break;
+  }
+  return out;
+}
+
 /**
  * A string (from after its opening quote to after its closing one) whose features fail the gate:
  * no character a classifier needs, fewer characters, digits and capitals than any threshold. For
@@ -98,24 +118,12 @@ function safeStringRest(gate: Gate, nested: boolean): string | null {
   let length = gate.length;
   let digits = gate.digits;
   let upper = gate.upper;
-  const excluded = new Set<string>();
-  if (gate.at) excluded.add('@');
-  if (gate.dollar) excluded.add('\\$');
-  if (gate.colon) excluded.add(':');
-  if (gate.dot) excluded.add('.');
-  if (gate.assign) {
-    excluded.add(':');
-    excluded.add('=');
-  }
+  const excluded = new Set<string>(flagChars(gate, true));
   for (const n of gate.compound) {
-    if (n.at) excluded.add('@');
-    else if (n.dollar) excluded.add('\\$');
-    else if (n.colon) excluded.add(':');
-    else if (n.dot) excluded.add('.');
-    else if (n.assign) {
-      excluded.add(':');
-      excluded.add('=');
-    } else if (n.length > 0) length = Math.min(length, n.length);
+    // one condition denied: the first character it needs, else its length, digits or capitals
+    const chars = flagChars(n, false);
+    if (chars.length > 0) for (const c of chars) excluded.add(c);
+    else if (n.length > 0) length = Math.min(length, n.length);
     else if (n.digits > 0) digits = Math.min(digits, n.digits);
     else if (n.upper > 0) upper = Math.min(upper, n.upper);
     else return null;
