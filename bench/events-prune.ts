@@ -1,8 +1,11 @@
 /**
- * How long the SQLite event store's retention by count blocks the event loop: fills a temp file
- * with `--rows` events, then prunes to `--keep` (over the cap), again (at the cap, nothing to
- * delete) and to twice the rows (under the cap). The writer runs this every minute, on the
- * gateway's thread. Bounded by `--rows` (at most 5,000,000); the file is removed after.
+ * How long the SQLite event store's retention blocks the event loop: fills a temp file with
+ * `--rows` events, then prunes to `--keep` (over the cap), again (at the cap, nothing to delete)
+ * and to twice the rows (under the cap); then by age, the oldest 100,000 and again (nothing older).
+ * The writer runs retention every minute, on the gateway's thread. Last, the reads that a time bound
+ * drives (the log has no time index: the bound goes through the batches' spans): the newest 1,000
+ * events, and the overview's aggregate of the newest 10,000. Bounded by `--rows` (at most
+ * 5,000,000); the file is removed after.
  *
  *   node bench/events-prune.ts [--rows 1100000] [--keep 1000000]
  */
@@ -36,9 +39,10 @@ try {
     category: 'ratelimit',
     code: 'ratelimit.exceeded',
     severity: 'low',
-    action: 'monitor',
+    action: 'refuse',
     status: 200,
     evidence: null,
+    routed: true,
   };
   for (let k = 0; k < rows; k += 5000) {
     const n = Math.min(5000, rows - k);
@@ -60,6 +64,27 @@ try {
     const t0 = performance.now();
     const gone = await store.prune(0, cap);
     console.log(`| ${label} | ${gone.toLocaleString('en-US')} | ${(performance.now() - t0).toFixed(1)} |`);
+  }
+  const first = 1_700_000_000_000 + Math.max(0, rows - keep);
+  for (const [label, before] of [
+    ['by age, the oldest 100,000', first + 100_000],
+    ['by age again (nothing older)', first + 100_000],
+  ] as const) {
+    const t0 = performance.now();
+    const gone = await store.prune(before, Number.MAX_SAFE_INTEGER);
+    console.log(`| ${label} | ${gone.toLocaleString('en-US')} | ${(performance.now() - t0).toFixed(1)} |`);
+  }
+  const end = 1_700_000_000_000 + rows;
+  for (const [label, read] of [
+    [
+      'list since the newest 1,000',
+      () => store.list({ since: end - 1_000, limit: 1_000 }).then((r) => r.length),
+    ],
+    ['aggregate since the newest 10,000', () => store.aggregate(end - 10_000, 1_000).then((a) => a.refused)],
+  ] as const) {
+    const t0 = performance.now();
+    const n = await read();
+    console.log(`| ${label} | ${n.toLocaleString('en-US')} read | ${(performance.now() - t0).toFixed(1)} |`);
   }
   await store.close();
 } finally {

@@ -60,6 +60,7 @@ function event(
     ip: r.clientIp,
     method: r.method,
     route: r.route ?? r.path.slice(0, 512),
+    routed: r.route !== undefined,
     category: ANOMALY_CATEGORY,
     code,
     severity,

@@ -44,52 +44,70 @@ function familyOf(code: string): { readonly category: string; readonly severity:
   return f;
 }
 
+/** One event of `record`; a plain function, not a closure per record, on the request path. */
+function eventOf(
+  record: AccessRecord,
+  time: number,
+  code: string,
+  category: string,
+  severity: Severity,
+  action: SecurityEvent['action'],
+  evidence: string | undefined,
+): SecurityEvent {
+  const routed = record.route !== undefined;
+  return {
+    time,
+    requestId: record.requestId,
+    consumer: record.consumer ?? null,
+    ip: record.clientIp,
+    method: record.method,
+    route: routed ? (record.route as string) : record.path.slice(0, 512),
+    routed,
+    category,
+    code,
+    severity,
+    action,
+    status: record.status,
+    evidence: redactEvidence(evidence),
+  };
+}
+
+/** `out` with `e` added; most records carry one event: an array literal of one, not an empty array grown by push. */
+function append(out: SecurityEvent[] | undefined, e: SecurityEvent): SecurityEvent[] {
+  if (out === undefined) return [e];
+  out.push(e);
+  return out;
+}
+
 /**
  * The security events one access record carries: its enforced refusal or error, every refusal a
  * monitor-mode policy would have made, and its notable decisions (data masked). An allowed request
  * with none of these carries none.
  */
 export function eventsFromRecord(record: AccessRecord, time: number = Date.now()): SecurityEvent[] {
-  const out: SecurityEvent[] = [];
-  const consumer = record.consumer ?? null;
-  const route = record.route ?? record.path.slice(0, 512);
-  const event = (
-    code: string,
-    severity: Severity,
-    action: SecurityEvent['action'],
-    evidence: string | undefined,
-  ) =>
-    out.push({
-      time,
-      requestId: record.requestId,
-      consumer,
-      ip: record.clientIp,
-      method: record.method,
-      route,
-      category: familyOf(code).category,
-      code,
-      severity,
-      action,
-      status: record.status,
-      evidence: redactEvidence(evidence),
-    });
+  let out: SecurityEvent[] | undefined;
   if ((record.decision === 'refuse' || record.decision === 'error') && record.code !== undefined) {
     const code = record.code;
-    event(
-      code,
-      record.decision === 'error' ? 'medium' : familyOf(code).severity,
-      record.decision,
-      record.evidence,
-    );
+    const f = familyOf(code);
+    const severity = record.decision === 'error' ? 'medium' : f.severity;
+    out = append(out, eventOf(record, time, code, f.category, severity, record.decision, record.evidence));
   }
   if (record.monitored !== undefined) {
-    for (const m of record.monitored) {
-      const code = m.refusal.code;
-      event(code, familyOf(code).severity, 'monitor', m.refusal.evidence);
+    for (let i = 0; i < record.monitored.length; i++) {
+      const refusal = record.monitored[i]!.refusal;
+      const f = familyOf(refusal.code);
+      out = append(
+        out,
+        eventOf(record, time, refusal.code, f.category, f.severity, 'monitor', refusal.evidence),
+      );
     }
   }
   // notable decisions are not refusals: recorded with action `monitor`, like the anomaly detections
   if (record.notable !== undefined)
-    for (const n of record.notable) event(n.code, n.severity, 'monitor', n.evidence);
-  return out;
+    for (const n of record.notable)
+      out = append(
+        out,
+        eventOf(record, time, n.code, familyOf(n.code).category, n.severity, 'monitor', n.evidence),
+      );
+  return out ?? [];
 }

@@ -75,12 +75,22 @@ export function eventFromRow(r: EventRow, atRest?: AtRest): StoredEvent {
 }
 
 /**
+ * The condition "at or after the time in placeholder `p`". A store without an index on `time`
+ * passes `floor`, which adds a condition on `id` that finds the same rows without a full scan.
+ */
+export function sinceSql(p: string, floor?: (p: string) => string): string {
+  return floor === undefined ? `time >= ${p}` : `${floor(p)} AND time >= ${p}`;
+}
+
+/**
  * The WHERE, ORDER and LIMIT of an event query for either driver: `mark(n)` renders the n-th
- * placeholder (`?` for SQLite, `$n` for PostgreSQL). Values are always bound, never inlined.
+ * placeholder (`?n` for SQLite, `$n` for PostgreSQL), which may appear more than once. Values are
+ * always bound, never inlined.
  */
 export function eventQuerySql(
   query: EventQuery,
   mark: (n: number) => string,
+  floor?: (p: string) => string,
 ): { sql: string; params: (string | number)[] } {
   const where: string[] = [];
   const params: (string | number)[] = [];
@@ -88,7 +98,10 @@ export function eventQuerySql(
     params.push(v);
     where.push(`${column} ${op} ${mark(params.length)}`);
   };
-  if (query.since !== undefined) add('time', '>=', query.since);
+  if (query.since !== undefined) {
+    params.push(query.since);
+    where.push(sinceSql(mark(params.length), floor));
+  }
   if (query.after !== undefined) add('id', '>', query.after);
   if (query.before !== undefined) add('id', '<', query.before);
   if (query.category !== undefined) add('category', '=', query.category);
@@ -114,15 +127,19 @@ export function eventQuerySql(
 /** The grouped columns of an aggregate: the overview's top lists. */
 export const AGGREGATE_COLUMNS = ['category', 'route', 'ip'] as const;
 
-/** SQL of one top list of refusals since the first placeholder `p` (`?` or `$1`). */
-export function aggregateTopSql(column: (typeof AGGREGATE_COLUMNS)[number], p: string): string {
-  return `SELECT ${column} AS k, COUNT(*) AS n FROM security_events WHERE time >= ${p} AND action = 'refuse' GROUP BY ${column} ORDER BY n DESC, k LIMIT ${AGGREGATE_TOP}`;
+/** SQL of one top list of refusals since the first placeholder `p` (`?1` or `$1`). */
+export function aggregateTopSql(
+  column: (typeof AGGREGATE_COLUMNS)[number],
+  p: string,
+  floor?: (p: string) => string,
+): string {
+  return `SELECT ${column} AS k, COUNT(*) AS n FROM security_events WHERE ${sinceSql(p, floor)} AND action = 'refuse' GROUP BY ${column} ORDER BY n DESC, k LIMIT ${AGGREGATE_TOP}`;
 }
 
 /** SQL of refusals per time bucket since the first placeholder `p`. */
-export function aggregateSeriesSql(bucketMs: number, p: string): string {
+export function aggregateSeriesSql(bucketMs: number, p: string, floor?: (p: string) => string): string {
   const b = Math.max(1, Math.floor(bucketMs));
-  return `SELECT (time / ${b}) * ${b} AS k, COUNT(*) AS n FROM security_events WHERE time >= ${p} AND action = 'refuse' GROUP BY k ORDER BY k`;
+  return `SELECT (time / ${b}) * ${b} AS k, COUNT(*) AS n FROM security_events WHERE ${sinceSql(p, floor)} AND action = 'refuse' GROUP BY k ORDER BY k`;
 }
 
 type CountRow = { k: string | number; n: string | number };

@@ -13,6 +13,11 @@ export interface SecurityEvent {
   readonly method: string;
   /** The route id (`api:operationId`), or the path when no route matched. */
   readonly route: string;
+  /**
+   * True when `route` is a declared route's id, from a closed set that a store may keep once per
+   * kind of event; absent when it is the client's path (an open set). Not read back from a store.
+   */
+  readonly routed?: boolean;
   /** The family of the rule: `auth`, `ratelimit`, `input`, `inject`, `route`, … */
   readonly category: string;
   /** The stable refusal code or rule that fired (`inject.sqli`). */

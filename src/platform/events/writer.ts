@@ -55,13 +55,14 @@ export function createEventWriter(store: EventStore, options: EventWriterOptions
   };
 
   const take = (n: number): SecurityEvent[] => {
-    const out: SecurityEvent[] = [];
-    while (out.length < n && size > 0) {
-      out.push(ring[head] as SecurityEvent);
+    // sized once: a batch of hundreds grown by push is copied over again and again
+    const out: SecurityEvent[] = new Array(Math.min(n, size));
+    for (let i = 0; i < out.length; i++) {
+      out[i] = ring[head] as SecurityEvent;
       ring[head] = undefined;
-      head = (head + 1) % ring.length;
-      size--;
+      head = head + 1 === ring.length ? 0 : head + 1;
     }
+    size -= out.length;
     return out;
   };
 
@@ -107,12 +108,13 @@ export function createEventWriter(store: EventStore, options: EventWriterOptions
 
   return {
     push(events) {
-      for (const e of events) {
+      for (let i = 0; i < events.length; i++) {
         if (closed || size >= ring.length) {
           drop(1);
           continue;
         }
-        ring[(head + size) % ring.length] = e;
+        const at = head + size;
+        ring[at < ring.length ? at : at - ring.length] = events[i];
         size++;
       }
       if (size >= options.batchSize && flushing === undefined) void flush();

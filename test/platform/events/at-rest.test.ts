@@ -45,7 +45,7 @@ interface Backend {
   exec(location: string, sql: string, params: (string | number)[]): Promise<Record<string, unknown>[]>;
   /** A placeholder for parameter n (1-based). */
   p(n: number): string;
-  /** The table holding the events' evidence (SQLite keeps it in the narrow row table under the security_events view). */
+  /** The table holding the events' evidence (SQLite keeps it in security_event_log, under the security_events view). */
   readonly eventRows: string;
 }
 
@@ -294,7 +294,7 @@ describe('SQLite: data at rest', () => {
       }
     },
     p: () => '?',
-    eventRows: 'security_event_rows',
+    eventRows: 'security_event_log',
   });
 });
 
