@@ -51,7 +51,9 @@ CREATE TABLE IF NOT EXISTS security_event_log (
   consumer TEXT,
   ip TEXT NOT NULL,
   path TEXT,
-  type INTEGER NOT NULL REFERENCES security_event_types(id),
+  -- no REFERENCES: node:sqlite enforces foreign keys, which costs a cursor on the types table per
+  -- row; the type is upserted in the row's own transaction, so it always exists
+  type INTEGER NOT NULL,
   evidence TEXT
 );
 CREATE TABLE IF NOT EXISTS security_event_spans (
