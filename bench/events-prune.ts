@@ -40,7 +40,7 @@ try {
     code: 'ratelimit.exceeded',
     severity: 'low',
     action: 'refuse',
-    status: 200,
+    status: 429,
     evidence: null,
     routed: true,
   };

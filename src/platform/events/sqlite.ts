@@ -148,6 +148,11 @@ const ROWS_PER_INSERT = 16;
 /** Types remembered in memory; past it the map starts over (declared routes × codes: rarely reached). */
 const MAX_TYPES = 16_384;
 
+/** The placeholders of one row of `n` values: `(?, ?, …)`. */
+function marks(n: number): string {
+  return `(${Array(n).fill('?').join(', ')})`;
+}
+
 /** The largest id SQLite hands out: the floor of a time no event has reached. */
 const NO_ID = '9223372036854775807';
 
@@ -263,7 +268,7 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;',
   );
   migrate(db);
-  const row = `(${Array(ROW_COLUMN_COUNT).fill('?').join(', ')})`;
+  const row = marks(ROW_COLUMN_COUNT);
   const insert = db.prepare(`INSERT INTO security_event_log (${ROW_COLUMNS}) VALUES ${row}`);
   // rows go in groups of ROWS_PER_INSERT, one statement each: measured, about half the CPU per row of one statement per row
   const insertMany = db.prepare(
@@ -272,12 +277,10 @@ export function openSqliteEventStore(file: string, atRest?: AtRest): EventStore 
   // a group of events without consumer, path or evidence (a flood of anonymous refusals) leaves the
   // three NULLs to the columns' default: measured, ≈ 0.6k fewer instructions per row than binding them
   const insertBare = db.prepare(
-    `INSERT INTO security_event_log (${BARE_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT)
-      .fill(`(${Array(BARE_COLUMN_COUNT).fill('?').join(', ')})`)
-      .join(', ')}`,
+    `INSERT INTO security_event_log (${BARE_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(marks(BARE_COLUMN_COUNT)).join(', ')}`,
   );
   const insertAt = db.prepare(
-    `INSERT INTO security_event_log (id, ${ROW_COLUMNS}) VALUES (?, ${row.slice(1)}`,
+    `INSERT INTO security_event_log (id, ${ROW_COLUMNS}) VALUES ${marks(ROW_COLUMN_COUNT + 1)}`,
   );
   // the newest id in use and the newest ever handed out (the newest span is never deleted)
   const newest = db.prepare(
