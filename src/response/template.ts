@@ -13,7 +13,8 @@
  *   decides them);
  * - objects whose members are declared and not writeOnly, in one order (the declared one, or the
  *   one the byte scan learned from traffic), each present or not, except that the first member
- *   spelled must be there when any is; names spelled as their bytes (no escapes); undeclared
+ *   spelled must be there when any is, and a required member always (the allowlist does not ask
+ *   for it, so a body without one is the byte scan's); names spelled as their bytes (no escapes); undeclared
  *   members only with no masker and a schema that keeps them; no oneOf/anyOf/patternProperties
  *   (the value is needed to decide those);
  * - with a masker: strings whose features fail the masker's gate (no character and no count any
@@ -223,7 +224,7 @@ class Compiler {
     if (has('null')) alts.push('null');
     if (node !== ANY && depth <= this.maxDepth && node.groups.length === 0) {
       if (has('object') && node.obj !== null && node.obj.patterns.length === 0)
-        alts.push(this.object(node.obj, depth, repeated));
+        alts.push(this.object(node.obj, node.test.required, depth, repeated));
       if (has('array')) alts.push(this.array(node, depth, name, mode));
     }
     this.count(16 + alts.length);
@@ -231,13 +232,16 @@ class Compiler {
     return alts.length === 0 ? '(?!)' : `(?:${alts.join('|')})`;
   }
 
-  object(obj: ObjectFacet, depth: number, repeated: boolean): string {
+  object(obj: ObjectFacet, required: ReadonlySet<string>, depth: number, repeated: boolean): string {
     const judge = this.judge;
     const w = this.w;
     // members in one order, each present or not, except that the first one spelled must be there
-    // when any is: what keeps every choice decided by its next character, with no lookbehind
+    // when any is: what keeps every choice decided by its next character, with no lookbehind.
+    // A required member is spelled as present: an optional group costs the engine a saved
+    // position per member, and a body that lacks one fails the match for the byte scan to decide
     let first = '';
     let rest = '';
+    let mandatory = false;
     const declared: string[] = [];
     for (const key of this.order(obj)) {
       const child = obj.props.get(key);
@@ -249,7 +253,10 @@ class Compiler {
       if (mode === 2) continue;
       const member = `"${literalBytes(key)}"${w}:${w}${this.value(child, depth + 1, key, mode, repeated)}${w}`;
       this.count(4 * key.length + 16 + 4 * w.length);
+      const needed = required.has(key);
+      mandatory ||= needed;
       if (first === '') first = member;
+      else if (needed) rest += `,${w}${member}`;
       else rest += `(?:,${w}${member})?`;
     }
     if (obj.additional !== 'remove' && judge === null) {
@@ -265,7 +272,7 @@ class Compiler {
     }
     this.count(16 + w.length);
     if (first === '') return `\\{${w}\\}`;
-    return `\\{${w}(?:${first}${rest})?\\}`;
+    return mandatory ? `\\{${w}${first}${rest}\\}` : `\\{${w}(?:${first}${rest})?\\}`;
   }
 
   array(node: Node, depth: number, name: string, mode: 0 | 1): string {

@@ -32,6 +32,22 @@ const wide = new AllowlistCompiler().compile({
     Array.from({ length: 120 }, (_, k) => [`k${k}`, k % 2 === 0 ? { type: 'string' } : { type: 'integer' }]),
   ),
 });
+// the same, its members required: spelled as present, with no optional group to fall back on
+const strict = new AllowlistCompiler().compile({
+  type: 'object',
+  required: ['generatedAt', 'days'],
+  properties: {
+    generatedAt: { type: 'string' },
+    days: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['day', 'views'],
+        properties: { day: { type: 'string' }, views: { type: 'integer' } },
+      },
+    },
+  },
+});
 const members = Array.from({ length: 120 }, (_, k) => `"k${k}":${k % 2 === 0 ? '"plain"' : '12'}`).join(',');
 
 const cases: [typeof report, string][] = [
@@ -40,6 +56,7 @@ const cases: [typeof report, string][] = [
   [report, `{"generatedAt":"x","total":${'1'.repeat(n)}`],
   [report, `{"generatedAt":"x","days":[${'{"day":"1234567890123",'.repeat(n / 20)}]}`],
   [report, '['.repeat(n)],
+  [strict, `{"generatedAt":"x","days":[${'{"day":"a","views":1},'.repeat(n / 20)}{"day":"a"}]}`],
   [wide, `{${members},}`],
   [wide, `{${members}}x`],
   [wide, `{${members}}`],

@@ -72,6 +72,15 @@ function fullPathChanges(node: Node, text: string, m: JsonMasker | null): boolea
 }
 
 const node = new AllowlistCompiler().compile(report);
+// the same schema with required members: what the allowlist keeps is the same
+const strictNode = new AllowlistCompiler().compile({
+  ...report,
+  required: ['generatedAt', 'days'],
+  properties: {
+    ...report.properties,
+    days: { type: 'array', items: { ...day, required: ['day', 'views'] } },
+  },
+});
 const compact = template(node, false);
 const spaced = template(node, true);
 const body = {
@@ -136,13 +145,15 @@ describe('response template', () => {
     assert.equal(decide(compact, inArray), false);
     assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"a","views":123456789}]}'), false);
     assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"$2b$10$abc"}]}'), false);
-    // the masker's gate: 12 digits, 19 characters and no '$' are plainly safe inside an array
+    // the masker's gate: 12 digits, 14 capitals and no '$' are plainly safe inside an array, at any length
     assert.equal(
       decide(compact, '{"generatedAt":"x","days":[{"day":"123456789012","views":12345678}]}'),
       true,
     );
-    assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"abcdefghijklmnopqrs"}]}'), true);
-    assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"abcdefghijklmnopqrst"}]}'), false);
+    const long = 'a plain sentence, longer than any key, with 2 digits: 42. '.repeat(3);
+    assert.equal(decide(compact, `{"generatedAt":"x","days":[{"day":"${long}"}]}`), true);
+    assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"ABCDEFGHIJKLMN"}]}'), true);
+    assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"ABCDEFGHIJKLMNO"}]}'), false);
   });
 
   test('a schema too large to spell gets no template, and the byte scan still decides', () => {
@@ -159,6 +170,20 @@ describe('response template', () => {
       unchangedByFilters(Buffer.from('{"field0":"4111111111111111"}'), huge, judge, { maxDepth: 64 }),
       false,
     );
+  });
+
+  test('required members are spelled as present: a body without one is left to the byte scan', () => {
+    const strict = template(strictNode, false);
+    const days = (d: string) => `{"generatedAt":"x","days":[${d}]}`;
+    assert.equal(decide(strict, days('{"day":"a","views":1,"note":null}')), true);
+    assert.equal(decide(strict, days('{"day":"a","note":null}')), false, 'views is required');
+    assert.equal(decide(strict, '{"generatedAt":"x"}'), false, 'days is required');
+    assert.equal(decide(strict, '{}'), false);
+    assert.equal(decide(compact, '{}'), true, 'without required members an empty object matches');
+    // the allowlist does not enforce required: the byte scan passes such a body unchanged
+    const lacking = Buffer.from(days('{"day":"a","note":null}'));
+    assert.equal(unchangedByFilters(lacking, strictNode, judge, { maxDepth: 64 }), true);
+    assert.equal(fullPathChanges(strictNode, lacking.toString(), masker), false);
   });
 
   test('members in another order match a template spelled in that order', () => {
@@ -178,7 +203,7 @@ describe('response template', () => {
     assert.equal(r.signal, null, 'the templates did not finish on hostile bodies within 60 s');
     assert.equal(r.status, 0, r.stderr);
     const decided = r.stdout.trim().split('\n');
-    assert.deepEqual(decided, [...Array(14).fill('false'), 'true', 'true']);
+    assert.deepEqual(decided, [...Array(16).fill('false'), 'true', 'true']);
   });
 
   test('property: a match means the full path changes nothing, "changes" that it masks something', () => {
@@ -229,14 +254,21 @@ describe('response template', () => {
       additionalProperties: { type: 'integer' },
     });
     const free = compileTemplate(freeNode, null, 64, declared, false);
+    const strictCompact = template(strictNode, false);
+    const strictSpaced = template(strictNode, true);
     assert.ok(free !== null);
     fc.assert(
       fc.property(doc, fc.dictionary(key, value, { maxKeys: 4 }), fc.boolean(), (d, extra, pretty) => {
         const text = pretty ? JSON.stringify(d, null, 1) : JSON.stringify(d);
-        for (const t of [compact, spaced]) {
+        for (const [n, t] of [
+          [node, compact],
+          [node, spaced],
+          [strictNode, strictCompact],
+          [strictNode, strictSpaced],
+        ] as const) {
           const r = decide(t, text);
-          if (r === true) assert.equal(fullPathChanges(node, text, masker), false, text);
-          if (r === 'changes') assert.equal(fullPathChanges(node, text, masker), true, text);
+          if (r === true) assert.equal(fullPathChanges(n, text, masker), false, text);
+          if (r === 'changes') assert.equal(fullPathChanges(n, text, masker), true, text);
         }
         const plain = template(node, pretty, declared, null);
         if (decide(plain, text) === true) assert.equal(fullPathChanges(node, text, null), false, text);
@@ -266,8 +298,8 @@ describe('response fast path with templates', () => {
 
   test('templates that keep missing rest, and the byte scan still decides', () => {
     const n = new AllowlistCompiler().compile(report);
-    // a string of 25 characters inside an array: never plainly safe, so always the byte scan's
-    const text = Buffer.from('{"generatedAt":"x","days":[{"day":"abcdefghijklmnopqrstuvwxy"}]}');
+    // a string of 25 capitals inside an array: never plainly safe, so always the byte scan's
+    const text = Buffer.from('{"generatedAt":"x","days":[{"day":"ABCDEFGHIJKLMNOPQRSTUVWXY"}]}');
     for (let k = 0; k < 40; k++) assert.equal(unchangedByFilters(text, n, judge, limits), true);
     assert.ok(templateState(n, judge)!.score < 0);
     const card = Buffer.from('{"generatedAt":"x","days":[{"day":"4111111111111111"}]}');

@@ -106,9 +106,11 @@ function meetsAny(needs: readonly Need[], f: Features): boolean {
 // Each scanner with the cheapest evidence it needs (any one of the alternatives); skipping is a
 // speed-up, never a change of result.
 const SCANNERS: readonly (readonly [SensitiveType, Scanner, readonly Need[]])[] = [
-  ['private_key', scanPrivateKeys, [need({ length: 20 })]],
+  // '-----BEGIN ' and a label with 'PRIVATE KEY': 15 capitals at least, whatever the length
+  ['private_key', scanPrivateKeys, [need({ upper: 15 })]],
   ['jwt', scanJwts, [need({ dot: true, length: 10 })]],
-  ['api_key', scanApiKeys, [need({ length: 20 })]],
+  // the shortest format is Slack's: 'xoxb-' and 10 characters
+  ['api_key', scanApiKeys, [need({ length: 15 })]],
   ['password_hash', scanPasswordHashes, [need({ dollar: true })]],
   ['email', scanEmails, [need({ at: true })]],
   ['card', scanCards, [need({ digits: 13 })]],

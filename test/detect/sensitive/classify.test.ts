@@ -168,11 +168,21 @@ test('a gate refuses a text no chosen classifier could match: dates are not wort
   assert.equal(gate(textFeatures('4111 1111 1111 1111')), true);
   assert.equal(gate(textFeatures('$2b$12$abc')), true);
   assert.equal(scannerGate(new Set(['ip']))(textFeatures('fe80::1')), true, 'either alternative of a gate');
-  // at the thresholds exactly: 13 digits for a card, 20 characters for a key
+  // at the thresholds exactly: 13 digits for a card, 15 capitals for a private key's armour
   assert.equal(gate(textFeatures('4'.repeat(12))), false);
   assert.equal(gate(textFeatures('4'.repeat(13))), true);
-  assert.equal(gate(textFeatures('k'.repeat(19))), false);
-  assert.equal(gate(textFeatures('k'.repeat(20))), true);
+  assert.equal(gate(textFeatures('K'.repeat(14))), false);
+  assert.equal(gate(textFeatures('K'.repeat(15))), true);
+  assert.equal(gate(textFeatures('-----BEGIN PRIVATE KEY-----')), true);
+  assert.equal(
+    gate(textFeatures(`a long sentence of plain words, ${'k'.repeat(200)}`)),
+    false,
+    'length alone',
+  );
+  // the shortest key any provider format allows passes the gate, and is found
+  const slack = 'xoxb-1234567890';
+  assert.equal(scannerGate(new Set(['api_key']))(textFeatures(slack)), true);
+  assert.equal(classifyText(slack, { types: new Set(['api_key']), minConfidence: 0 }).length, 1);
   const jwt = scannerGate(new Set(['jwt']));
   assert.equal(jwt(textFeatures('abcdefghij')), false, 'a JWT needs a dot as well as the length');
   assert.equal(jwt(textFeatures('abcde.ghij')), true);
