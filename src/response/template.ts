@@ -110,6 +110,19 @@ function flagChars(f: Features, all: boolean): string[] {
 }
 
 /**
+ * A lookahead: fewer than `n` characters of class `x` before the string's closing quote. Nested
+ * optionals, each a run of other characters then one of `x`: a string that has fewer reaches its
+ * quote on the first try. (Counting as (?:[^"x]*x){n} gives back the last run character by
+ * character when no `x` follows it, which cost more than the rest of the template together.)
+ */
+function fewerThan(x: string, n: number): string {
+  const other = `[^"${x}]*`;
+  let inner = '';
+  for (let k = 0; k < n - 1; k++) inner = `(?:[${x}]${other}${inner})?`;
+  return `(?=${other}${inner}")`;
+}
+
+/**
  * A string (from after its opening quote to after its closing one) whose features fail the gate:
  * no character a classifier needs, fewer characters, digits and capitals than any threshold. For
  * an alternative of several conditions one of them is denied: its character when it has one, else
@@ -136,11 +149,13 @@ function safeStringRest(gate: Gate, nested: boolean): string | null {
   const short = Math.min(maxLength, digits - 1, upper - 1);
   const upToN = (n: number): string => (nested ? upTo(chars, n) : `${chars}{0,${n}}`);
   if (short === maxLength) return `${Number.isFinite(maxLength) ? upToN(maxLength) : `${chars}*`}"`;
-  // longer: a lookahead reads the string once per threshold ([^"X]* then X, as often as it says)
+  // longer: a lookahead reads the string once per threshold
   let ahead = '';
-  if (digits - 1 < maxLength) ahead += `(?!(?:[^"\\d]*\\d){${digits}})`;
-  if (upper - 1 < maxLength) ahead += `(?!(?:[^"A-Z]*[A-Z]){${upper}})`;
-  const long = `${ahead}${chars}{${short + 1},${Number.isFinite(maxLength) ? maxLength : ''}}"`;
+  if (digits - 1 < maxLength) ahead += fewerThan('\\d', digits);
+  if (upper - 1 < maxLength) ahead += fewerThan('A-Z', upper);
+  // at least short + 1, then a run: V8 runs an open counted repeat {m,} slower than {m} then *
+  const more = Number.isFinite(maxLength) ? upToN(maxLength - short - 1) : `${chars}*`;
+  const long = `${ahead}${chars}{${short + 1}}${more}"`;
   return `(?:${upToN(short)}"|${long})`;
 }
 

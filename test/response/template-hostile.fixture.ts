@@ -56,6 +56,11 @@ const cases: [typeof report, string][] = [
   [report, `{"generatedAt":"x","total":${'1'.repeat(n)}`],
   [report, `{"generatedAt":"x","days":[${'{"day":"1234567890123",'.repeat(n / 20)}]}`],
   [report, '['.repeat(n)],
+  // long strings just under the gate's counts (12 digits, 14 capitals), then no end
+  [
+    report,
+    `{"generatedAt":"x","days":[${'{"day":"just under: 123456789012 ABCDEFGHIJKLMN"},'.repeat(n / 50)}`,
+  ],
   [strict, `{"generatedAt":"x","days":[${'{"day":"a","views":1},'.repeat(n / 20)}{"day":"a"}]}`],
   [wide, `{${members},}`],
   [wide, `{${members}}x`],

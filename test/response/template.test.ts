@@ -203,7 +203,7 @@ describe('response template', () => {
     assert.equal(r.signal, null, 'the templates did not finish on hostile bodies within 60 s');
     assert.equal(r.status, 0, r.stderr);
     const decided = r.stdout.trim().split('\n');
-    assert.deepEqual(decided, [...Array(16).fill('false'), 'true', 'true']);
+    assert.deepEqual(decided, [...Array(18).fill('false'), 'true', 'true']);
   });
 
   test('property: a match means the full path changes nothing, "changes" that it masks something', () => {
