@@ -111,6 +111,7 @@ function isSpace(c: number): boolean {
 interface ScanFeatures extends Features {
   length: number;
   digits: number;
+  run: number;
   upper: number;
   at: boolean;
   dollar: boolean;
@@ -218,6 +219,8 @@ class Scan {
       const f = this.f;
       f.length = i - start;
       f.digits = digits;
+      // the run's over-estimate: the gates are monotone, so the scan may only be too cautious
+      f.run = digits;
       f.upper = upper;
       f.at = (flags & AT) !== 0;
       f.dollar = (flags & DOLLAR) !== 0;

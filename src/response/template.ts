@@ -123,6 +123,18 @@ function fewerThan(x: string, n: number): string {
 }
 
 /**
+ * A lookahead: no run of `n` digits joined by single spaces or dashes (Features.run) before the
+ * closing quote. Each run is taken whole, at most n - 1 digits, and must end there; other
+ * characters go by in runs of their own. A run and the characters between runs start on different
+ * characters, so a string without such a run reaches its quote on the first try.
+ */
+function noRunOf(n: number): string {
+  let digits = '';
+  for (let k = 0; k < n - 2; k++) digits = `(?:[ -]?\\d${digits})?`;
+  return `(?=[^"\\d]*(?:\\d${digits}(?![ -]?\\d)[^"\\d]*)*")`;
+}
+
+/**
  * A string (from after its opening quote to after its closing one) whose features fail the gate:
  * no character a classifier needs, fewer characters, digits and capitals than any threshold. For
  * an alternative of several conditions one of them is denied: its character when it has one, else
@@ -131,6 +143,7 @@ function fewerThan(x: string, n: number): string {
 function safeStringRest(gate: Gate, nested: boolean): string | null {
   let length = gate.length;
   let digits = gate.digits;
+  let run = gate.run;
   let upper = gate.upper;
   const excluded = new Set<string>(flagChars(gate, true));
   for (const n of gate.compound) {
@@ -139,19 +152,21 @@ function safeStringRest(gate: Gate, nested: boolean): string | null {
     if (chars.length > 0) for (const c of chars) excluded.add(c);
     else if (n.length > 0) length = Math.min(length, n.length);
     else if (n.digits > 0) digits = Math.min(digits, n.digits);
+    else if (n.run > 0) run = Math.min(run, n.run);
     else if (n.upper > 0) upper = Math.min(upper, n.upper);
     else return null;
   }
-  if (length <= 0 || digits <= 0 || upper <= 0) return null;
+  if (length <= 0 || digits <= 0 || run <= 0 || upper <= 0) return null;
   const chars = `[^"\\\\\\x00-\\x1f${[...excluded].join('')}]`;
   const maxLength = length - 1;
   // shorter than every count threshold: nothing to count (the common case, no lookahead)
-  const short = Math.min(maxLength, digits - 1, upper - 1);
+  const short = Math.min(maxLength, digits - 1, run - 1, upper - 1);
   const upToN = (n: number): string => (nested ? upTo(chars, n) : `${chars}{0,${n}}`);
   if (short === maxLength) return `${Number.isFinite(maxLength) ? upToN(maxLength) : `${chars}*`}"`;
   // longer: a lookahead reads the string once per threshold
   let ahead = '';
   if (digits - 1 < maxLength) ahead += fewerThan('\\d', digits);
+  if (run - 1 < maxLength && run < digits) ahead += noRunOf(run);
   if (upper - 1 < maxLength) ahead += fewerThan('A-Z', upper);
   // at least short + 1, then a run: V8 runs an open counted repeat {m,} slower than {m} then *
   const more = Number.isFinite(maxLength) ? upToN(maxLength - short - 1) : `${chars}*`;

@@ -153,6 +153,13 @@ describe('response template', () => {
     const long = 'a plain sentence, longer than any key, with 2 digits: 42. '.repeat(3);
     assert.equal(decide(compact, `{"generatedAt":"x","days":[{"day":"${long}"}]}`), true);
     assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"ABCDEFGHIJKLMN"}]}'), true);
+    // 13 digits and more, but no run of 13 (a timestamp, a UUID); a grouped card is one run
+    const stamp = '2026-06-01T00:00:00.123456Z';
+    assert.equal(decide(compact, `{"generatedAt":"x","days":[{"day":"${stamp}"}]}`), true);
+    const uuid = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';
+    assert.equal(decide(compact, `{"generatedAt":"x","days":[{"day":"${uuid}"}]}`), true);
+    assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"card 4111 1111 1111 1112"}]}'), false);
+    assert.equal(decide(compact, `{"generatedAt":"${stamp}"}`), true, 'not captured: nothing to judge');
     assert.equal(decide(compact, '{"generatedAt":"x","days":[{"day":"ABCDEFGHIJKLMNO"}]}'), false);
   });
 

@@ -28,6 +28,11 @@ const DEFAULT_MAX_LENGTH = 1 << 20;
 export interface Features {
   readonly length: number;
   readonly digits: number;
+  /**
+   * The most digits in one run of digits joined by single spaces or dashes: how a card number is
+   * printed ('4111 1111 1111 1111'). At most `digits`; a date or a time has short runs.
+   */
+  readonly run: number;
   readonly upper: number;
   readonly at: boolean;
   readonly dollar: boolean;
@@ -39,6 +44,10 @@ export interface Features {
 /** The features of a text, as the scanners' gates read them. */
 export function textFeatures(text: string): Features {
   let digits = 0;
+  let run = 0;
+  // digits of the current run, and whether the last character was a separator right after a digit
+  let current = 0;
+  let joined = false;
   let upper = 0;
   let at = false;
   let dollar = false;
@@ -47,15 +56,25 @@ export function textFeatures(text: string): Features {
   let assign = false;
   for (let k = 0; k < text.length; k++) {
     const c = text.charCodeAt(k);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c >= 65 && c <= 90) upper++;
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (++current > run) run = current;
+      joined = false;
+      continue;
+    }
+    if ((c === 32 || c === 45) && current > 0 && !joined) joined = true;
+    else {
+      current = 0;
+      joined = false;
+    }
+    if (c >= 65 && c <= 90) upper++;
     else if (c === 64) at = true;
     else if (c === 36) dollar = true;
     else if (c === 58) colon = assign = true;
     else if (c === 46) dot = true;
     else if (c === 61) assign = true;
   }
-  return { length: text.length, digits, upper, at, dollar, colon, dot, assign };
+  return { length: text.length, digits, run, upper, at, dollar, colon, dot, assign };
 }
 
 /** Features all zero and false, to fill in place (the response fast path keeps one per scan). */
@@ -63,6 +82,7 @@ export function blankFeatures(): { -readonly [K in keyof Features]: Features[K] 
   return {
     length: 0,
     digits: 0,
+    run: 0,
     upper: 0,
     at: false,
     dollar: false,
@@ -89,6 +109,7 @@ function meets(n: Need, f: Features): boolean {
   return (
     f.length >= n.length &&
     f.digits >= n.digits &&
+    f.run >= n.run &&
     f.upper >= n.upper &&
     (f.at || !n.at) &&
     (f.dollar || !n.dollar) &&
@@ -113,7 +134,8 @@ const SCANNERS: readonly (readonly [SensitiveType, Scanner, readonly Need[]])[] 
   ['api_key', scanApiKeys, [need({ length: 15 })]],
   ['password_hash', scanPasswordHashes, [need({ dollar: true })]],
   ['email', scanEmails, [need({ at: true })]],
-  ['card', scanCards, [need({ digits: 13 })]],
+  // 13 digits in one run of groups (scanCards looks no further): not a date, a time or a UUID
+  ['card', scanCards, [need({ run: 13 })]],
   ['iban', scanIbans, [need({ digits: 2, upper: 2, length: 15 })]],
   ['ssn', scanSsns, [need({ digits: 9 })]],
   ['national_id', scanNationalIds, [need({ digits: 6 })]],
@@ -137,6 +159,7 @@ export function gateOf(types: ReadonlySet<SensitiveType> | undefined): Gate {
   const needs = SCANNERS.filter(([type]) => types === undefined || types.has(type)).flatMap(([, , n]) => n);
   let length = Number.POSITIVE_INFINITY;
   let digits = Number.POSITIVE_INFINITY;
+  let run = Number.POSITIVE_INFINITY;
   let upper = Number.POSITIVE_INFINITY;
   let at = false;
   let dollar = false;
@@ -148,6 +171,7 @@ export function gateOf(types: ReadonlySet<SensitiveType> | undefined): Gate {
     const conditions = [
       n.length > 0,
       n.digits > 0,
+      n.run > 0,
       n.upper > 0,
       n.at,
       n.dollar,
@@ -159,6 +183,7 @@ export function gateOf(types: ReadonlySet<SensitiveType> | undefined): Gate {
     else if (conditions === 0) length = 0;
     else if (n.length > 0) length = Math.min(length, n.length);
     else if (n.digits > 0) digits = Math.min(digits, n.digits);
+    else if (n.run > 0) run = Math.min(run, n.run);
     else if (n.upper > 0) upper = Math.min(upper, n.upper);
     else {
       at ||= n.at;
@@ -171,6 +196,7 @@ export function gateOf(types: ReadonlySet<SensitiveType> | undefined): Gate {
   return Object.freeze({
     length,
     digits,
+    run,
     upper,
     at,
     dollar,
@@ -191,10 +217,11 @@ export function scannerGate(types: ReadonlySet<SensitiveType> | undefined): (f: 
   // the response fast path asks this for every string of a body: an alternative with one condition
   // is a threshold or a flag, so the usual sets (a card, a hash, a key) cost a few comparisons;
   // only alternatives of several conditions are walked
-  const { length, digits, upper, at, dollar, colon, dot, assign, compound } = gateOf(types);
+  const { length, digits, run, upper, at, dollar, colon, dot, assign, compound } = gateOf(types);
   return (f) =>
     f.length >= length ||
     f.digits >= digits ||
+    f.run >= run ||
     f.upper >= upper ||
     (at && f.at) ||
     (dollar && f.dollar) ||

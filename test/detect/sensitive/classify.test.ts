@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { scanCards } from '../../../src/detect/sensitive/card.ts';
 import {
   classifyText,
   classifyValue,
@@ -8,6 +9,7 @@ import {
   scannerGate,
   textFeatures,
 } from '../../../src/detect/sensitive/index.ts';
+import type { SensitiveMatch } from '../../../src/detect/sensitive/types.ts';
 
 test('classifyText: matches come sorted, without overlap, with offsets into the text', () => {
   const text = 'card 4242 4242 4242 4242, mail ana@example.com, IBAN DE89 3704 0044 0532 0130 00';
@@ -162,11 +164,73 @@ test("property: a type set's gate passes every text in which one of its classifi
   assert.ok(found > 100, `the fragments make matches (${found})`);
 });
 
+test('textFeatures: a run counts the digits of groups joined by single spaces or dashes', () => {
+  assert.equal(textFeatures('4111 1111 1111 1111').run, 16);
+  assert.equal(textFeatures('4111-1111-1111-1111').run, 16);
+  assert.equal(textFeatures('2026-06-01T00:00:00Z').run, 8);
+  assert.equal(textFeatures('2026-06-01T00:00:00Z').digits, 14);
+  assert.equal(textFeatures('f47ac10b-58cc-4372-a567-0e02b2c3d479').run, 4);
+  // a UUID whose last group is all digits joins it to the group before: 716-446655440000
+  assert.equal(textFeatures('550e8400-e29b-41d4-a716-446655440000').run, 15);
+  assert.equal(textFeatures('12 34').run, 4);
+  assert.equal(textFeatures('12  34').run, 2, 'two separators end a run');
+  assert.equal(textFeatures('12 -34').run, 2);
+  assert.equal(textFeatures('12-').run, 2);
+  assert.equal(textFeatures('-12 a 34').run, 2);
+});
+
+test('property: a card the card scanner finds, however grouped and surrounded, is a run of 13 digits', () => {
+  const cards = [
+    '4111111111111111',
+    '4242424242424242',
+    '378282246310005',
+    '5555555555554444',
+    '6011111111111117',
+  ];
+  const around = fc.string({ unit: fc.constantFrom('a', ' ', '-', '1', '9', ':', 'T', '.'), maxLength: 10 });
+  const card = fc
+    .tuple(
+      fc.constantFrom(...cards),
+      fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 6 }),
+      fc.constantFrom(' ', '-', ''),
+    )
+    .map(([digits, sizes, sep]) => {
+      const groups: string[] = [];
+      let at = 0;
+      for (const size of sizes) {
+        if (at >= digits.length) break;
+        groups.push(digits.slice(at, at + size));
+        at += size;
+      }
+      if (at < digits.length) groups.push(digits.slice(at));
+      return groups.join(sep);
+    });
+  const cardGate = scannerGate(new Set(['card']));
+  let found = 0;
+  fc.assert(
+    fc.property(around, card, around, (before, number, after) => {
+      const s = `${before}${number}${after}`;
+      // the scanner itself, not classifyText: that one asks the gate under test first
+      const out: SensitiveMatch[] = [];
+      scanCards(s, out);
+      if (out.length === 0) return;
+      found++;
+      assert.ok(textFeatures(s).run >= 13, JSON.stringify(s));
+      assert.ok(cardGate(textFeatures(s)));
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(found > 200, `cards were found (${found})`);
+});
+
 test('a gate refuses a text no chosen classifier could match: dates are not worth a card or hash scan', () => {
   const gate = scannerGate(new Set(['card', 'password_hash', 'private_key']));
   assert.equal(gate(textFeatures('2026-01-01')), false);
   assert.equal(gate(textFeatures('4111 1111 1111 1111')), true);
   assert.equal(gate(textFeatures('$2b$12$abc')), true);
+  // a timestamp and a UUID have 13 digits and more, but no run of 13: no card can be in them
+  assert.equal(gate(textFeatures('2026-06-01T00:00:00.123456Z')), false);
+  assert.equal(gate(textFeatures('f47ac10b-58cc-4372-a567-0e02b2c3d479')), false);
   assert.equal(scannerGate(new Set(['ip']))(textFeatures('fe80::1')), true, 'either alternative of a gate');
   // at the thresholds exactly: 13 digits for a card, 15 capitals for a private key's armour
   assert.equal(gate(textFeatures('4'.repeat(12))), false);
