@@ -219,7 +219,8 @@ class Scan {
       const f = this.f;
       f.length = i - start;
       f.digits = digits;
-      // the run's over-estimate: the gates are monotone, so the scan may only be too cautious
+      // the run's over-estimate (worthByRun reads the exact one when it matters): the gates are
+      // monotone, so the estimate may only be too cautious
       f.run = digits;
       f.upper = upper;
       f.at = (flags & AT) !== 0;
@@ -301,6 +302,34 @@ class Scan {
   }
 
   /**
+   * Whether the gate still passes once the string between the quotes at q0 and q1 has its exact
+   * run in place of the digit count (string() over-estimates it): asked only of strings the gate
+   * let through, so a timestamp costs a second look at its bytes, not the exact judge.
+   */
+  worthByRun(q0: number, q1: number, judge: MaskJudge): boolean {
+    const f = this.f;
+    if (f.digits < 2) return true;
+    const b = this.b;
+    let run = 0;
+    let current = 0;
+    let joined = false;
+    for (let k = q0 + 1; k < q1; k++) {
+      const c = b[k]!;
+      if (DIGIT[c] === 1) {
+        if (++current > run) run = current;
+        joined = false;
+      } else if ((c === 0x20 || c === 0x2d) && current > 0 && !joined) joined = true;
+      else {
+        current = 0;
+        joined = false;
+      }
+    }
+    if (run === f.digits) return true;
+    f.run = run;
+    return judge.worth(f);
+  }
+
+  /**
    * One value at this.i under `node`, nested `depth` containers deep, its nearest property name
    * `name` and that name's mode. False: not valid JSON, or the filters could change something.
    */
@@ -314,7 +343,7 @@ class Scan {
       const q1 = this.string(false, judge?.detects === true);
       if (q1 < 0) return false;
       if (judge === null || !judge.detects) return true;
-      if (this.complex || mode === 1 || judge.worth(this.f)) {
+      if (this.complex || mode === 1 || (judge.worth(this.f) && this.worthByRun(q0, q1, judge))) {
         const text = this.text(q0, q1);
         return text !== undefined && !judge.changes(text, name);
       }

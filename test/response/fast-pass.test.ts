@@ -91,6 +91,18 @@ describe('response fast path', () => {
     }
   });
 
+  test('with no schema, the byte scan passes timestamps and UUIDs and stops a grouped card', () => {
+    const plain = JSON.stringify([
+      { at: '2026-06-01T00:00:00.123456Z', id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479', n: '12-34 56' },
+    ]);
+    assert.equal(fast(ANY, plain, masker), true);
+    for (const note of ['4111-1111-1111-1111', '4111 1111 1111 1111', '3782-822463-10005']) {
+      const body = JSON.stringify([{ note }]);
+      assert.equal(fullPathUnchanged(ANY, body, masker), false, body);
+      assert.equal(fast(ANY, body, masker), false, body);
+    }
+  });
+
   test('bytes that are not exactly one JSON value are left to the full path', () => {
     const bad = [
       '',
@@ -153,6 +165,9 @@ describe('response fast path', () => {
         'a@b.io',
         '$2b$10$abcdefghijklmnopqrstuv',
         '-----BEGIN PRIVATE KEY-----',
+        '4111-1111-1111-1111',
+        'paid 2026-06-01 with 4111 1111 1111 1111',
+        '2026-06-01T00:00:00.123456Z',
       ),
       fc.integer(),
       fc.constantFrom(123456789012, 4111111111111111, 1e21, -5, 0.5),
