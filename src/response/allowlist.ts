@@ -57,6 +57,8 @@ export interface Node {
   finalized: boolean;
   /** Merged facets for a combination of chosen branches, by their indices. */
   readonly picks: Map<string, Node>;
+  /** The string `format` the schema names: a hint for the response template, never what decides a body. */
+  format: string | null;
 }
 
 const MAX_PICK_CACHE = 64;
@@ -72,6 +74,7 @@ function newNode(): Node {
     test: { types: null, required: new Set(), pinned: new Map() },
     finalized: false,
     picks: new Map(),
+    format: null,
   };
 }
 
@@ -114,6 +117,7 @@ export class AllowlistCompiler {
     }
     if (Array.isArray(s.required))
       for (const r of s.required) if (typeof r === 'string') node.test.required.add(r);
+    if (typeof s.format === 'string') node.format = s.format;
     const props = isObject(s.properties) ? s.properties : undefined;
     const patterns = isObject(s.patternProperties) ? s.patternProperties : undefined;
     const hasAdditional = 'additionalProperties' in s;
@@ -209,6 +213,7 @@ function mergeFacets(into: Node, from: Node): void {
   }
   for (const r of from.test.required) into.test.required.add(r);
   for (const [k, v] of from.test.pinned) if (!into.test.pinned.has(k)) into.test.pinned.set(k, v);
+  into.format ??= from.format;
 }
 
 /** Merge a node's allOf closure into its own facets, once. Only this node changes: children stay references. */

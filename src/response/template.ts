@@ -18,7 +18,8 @@
  *   members only with no masker and a schema that keeps them; no oneOf/anyOf/patternProperties
  *   (the value is needed to decide those);
  * - with a masker: strings whose features fail the masker's gate (no character and no count any
- *   classifier needs), and numbers the masker never looks at. Other leaves are captured where they
+ *   classifier needs), read first as their declared `date` or `date-time` format where the gate
+ *   wants no string of that format, and numbers the masker never looks at. Other leaves are captured where they
  *   occur once (not inside an array: a capture in a repeated group keeps only its last repeat) and
  *   judged exactly after the match; inside an array they fail the match.
  *
@@ -30,7 +31,7 @@
  * at the end of the body would try 2^n ways: test/response/template.test.ts feeds such a body).
  * The lookaheads read one token. The work is linear in the body's length.
  */
-import type { Features, Gate, MaskJudge } from '../detect/sensitive/index.ts';
+import { blankFeatures, type Features, type Gate, type MaskJudge } from '../detect/sensitive/index.ts';
 import { ANY, finalize, type Node, type ObjectFacet } from './allowlist.ts';
 
 /** A leaf the expression captured, and how to judge it. */
@@ -174,6 +175,31 @@ function safeStringRest(gate: Gate, nested: boolean): string | null {
   return `(?:${upToN(short)}"|${long})`;
 }
 
+// String formats spelled as fixed patterns, with the most each pattern's strings can show (the
+// gates are monotone: when these fail the masker's gate, every string of the pattern does)
+const DATE = '"\\d\\d\\d\\d-\\d\\d-\\d\\d"';
+/** String formats the template spells as fixed patterns (quotes included), with the most their strings show. */
+export const FORMATS: ReadonlyMap<string, { readonly pattern: string; readonly most: Features }> = new Map([
+  ['date', { pattern: DATE, most: { ...blankFeatures(), length: 10, digits: 8, run: 8 } }],
+  [
+    'date-time',
+    {
+      // RFC 3339, the fraction up to nanoseconds; its longest run is the fraction and a '-' offset
+      pattern: `${DATE.slice(0, -1)}[Tt]\\d\\d:\\d\\d:\\d\\d(?:\\.\\d${upTo('\\d', 8)})?(?:[Zz]|[+-]\\d\\d:\\d\\d)"`,
+      most: {
+        ...blankFeatures(),
+        length: 35,
+        digits: 27,
+        run: 11,
+        upper: 2,
+        colon: true,
+        dot: true,
+        assign: true,
+      },
+    },
+  ],
+]);
+
 /** The order of an object facet's members that the template spells: learned, else declared. */
 export type MemberOrder = (obj: ObjectFacet) => readonly string[];
 
@@ -217,16 +243,27 @@ class Compiler {
     return `(${body})`;
   }
 
-  string(name: string, mode: 0 | 1, repeated: boolean): string | null {
+  string(name: string, mode: 0 | 1, repeated: boolean, format: string | null): string | null {
     if (!this.detects) return this.leaf(ANY_STRING);
     const safe = this.safeRest === null || mode === 1 ? null : `"${this.safeRest}`;
-    if (repeated) return safe === null ? null : this.leaf(safe);
-    if (safe === null) return this.leaf(`"${this.capture(name, false, PLAIN_STRING_BODY)}"`);
+    let out: string | null;
+    if (repeated) out = safe;
+    else if (safe === null) out = `"${this.capture(name, false, PLAIN_STRING_BODY)}"`;
     // the captured alternative takes only what the safe one does not: were they to overlap, a
     // failure further on would try both for every such leaf, 2^n ways
-    return this.leaf(
-      `(?:${safe}|"(?!${this.safeRestCheck})${this.capture(name, false, PLAIN_STRING_BODY)}")`,
-    );
+    else out = `(?:${safe}|"(?!${this.safeRestCheck})${this.capture(name, false, PLAIN_STRING_BODY)}")`;
+    if (out === null) return null;
+    const known = safe === null ? null : this.formatPattern(format);
+    // a string of the declared format is read straight, with no count; the others as before, and
+    // only they (disjoint again)
+    return this.leaf(known === null ? out : `(?:${known}|(?!${known})${out})`);
+  }
+
+  /** The pattern of `format` when the masker's gate wants none of its strings; else null. */
+  formatPattern(format: string | null): string | null {
+    const f = format === null ? undefined : FORMATS.get(format);
+    if (f === undefined || this.judge === null || this.judge.worth(f.most)) return null;
+    return f.pattern;
   }
 
   number(name: string, repeated: boolean): string {
@@ -246,7 +283,7 @@ class Compiler {
     const has = (t: string): boolean => types === null || types.has(t);
     const alts: string[] = [];
     if (has('string')) {
-      const str = this.string(name, mode, repeated);
+      const str = this.string(name, mode, repeated, node.format);
       if (str !== null) alts.push(str);
     }
     if (has('number') || has('integer')) alts.push(this.number(name, repeated));

@@ -37,13 +37,13 @@ const strict = new AllowlistCompiler().compile({
   type: 'object',
   required: ['generatedAt', 'days'],
   properties: {
-    generatedAt: { type: 'string' },
+    generatedAt: { type: 'string', format: 'date-time' },
     days: {
       type: 'array',
       items: {
         type: 'object',
         required: ['day', 'views'],
-        properties: { day: { type: 'string' }, views: { type: 'integer' } },
+        properties: { day: { type: 'string', format: 'date' }, views: { type: 'integer' } },
       },
     },
   },
@@ -62,6 +62,10 @@ const cases: [typeof report, string][] = [
     `{"generatedAt":"x","days":[${'{"day":"just under: 123456789012 ABCDEFGHIJKLMN"},'.repeat(n / 50)}`,
   ],
   [strict, `{"generatedAt":"x","days":[${'{"day":"a","views":1},'.repeat(n / 20)}{"day":"a"}]}`],
+  [
+    strict,
+    `{"generatedAt":"2026-06-01T00:00:00Z","days":[${'{"day":"2026-01-01","views":1},'.repeat(n / 30)}`,
+  ],
   [wide, `{${members},}`],
   [wide, `{${members}}x`],
   [wide, `{${members}}`],

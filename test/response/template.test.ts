@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { createJsonMasker, type JsonMasker } from '../../src/detect/sensitive/index.ts';
+import { createJsonMasker, type JsonMasker, textFeatures } from '../../src/detect/sensitive/index.ts';
 import {
   AllowlistCompiler,
   filterByAllowlist,
@@ -11,7 +11,12 @@ import {
   type ObjectFacet,
 } from '../../src/response/allowlist.ts';
 import { templateState, unchangedByFilters } from '../../src/response/fast-pass.ts';
-import { compileTemplate, matchTemplate, type ResponseTemplate } from '../../src/response/template.ts';
+import {
+  compileTemplate,
+  FORMATS,
+  matchTemplate,
+  type ResponseTemplate,
+} from '../../src/response/template.ts';
 
 const day = {
   type: 'object',
@@ -72,13 +77,21 @@ function fullPathChanges(node: Node, text: string, m: JsonMasker | null): boolea
 }
 
 const node = new AllowlistCompiler().compile(report);
-// the same schema with required members: what the allowlist keeps is the same
+// the same schema with required members and string formats: what the allowlist keeps is the same
 const strictNode = new AllowlistCompiler().compile({
   ...report,
   required: ['generatedAt', 'days'],
   properties: {
     ...report.properties,
-    days: { type: 'array', items: { ...day, required: ['day', 'views'] } },
+    generatedAt: { type: 'string', format: 'date-time' },
+    days: {
+      type: 'array',
+      items: {
+        ...day,
+        required: ['day', 'views'],
+        properties: { ...day.properties, day: { type: 'string', format: 'date' } },
+      },
+    },
   },
 });
 const compact = template(node, false);
@@ -193,6 +206,65 @@ describe('response template', () => {
     assert.equal(fullPathChanges(strictNode, lacking.toString(), masker), false);
   });
 
+  test('a string of a declared format is read as that format when the gate wants none of its strings', () => {
+    const strict = template(strictNode, false);
+    const days = (d: string) => `{"generatedAt":"2026-06-01T08:30:00.123+02:00","days":[${d}]}`;
+    assert.equal(decide(strict, days('{"day":"2026-01-01","views":1}')), true);
+    // not of the format: decided as any string, in both places
+    assert.equal(decide(strict, days('{"day":"yesterday","views":1}')), true);
+    assert.equal(decide(strict, days('{"day":"4111 1111 1111 1111","views":1}')), false);
+    assert.equal(decide(strict, '{"generatedAt":"4111111111111111","days":[]}'), 'changes');
+    // a cards-and-keys masker wants no date: the pattern is spelled; one that looks at 8 digits
+    // (phone numbers) wants them all, so it is not
+    const spelled = (t: ResponseTemplate) => t.re.source.includes('"\\d\\d\\d\\d-\\d\\d-\\d\\d"');
+    assert.equal(spelled(strict), true);
+    const phones = createJsonMasker({ types: { phone: { kind: 'redact', typed: true } } });
+    assert.equal(spelled(template(strictNode, false, declared, phones)), false);
+    assert.equal(spelled(template(node, false)), false, 'no format declared');
+  });
+
+  test('property: a string of a format pattern shows no more than the features it is compiled with', () => {
+    const two = fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0'));
+    const date = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), two, two)
+      .map(([y, m, d]) => `${String(y).padStart(4, '0')}-${m}-${d}`);
+    const dateTime = fc
+      .tuple(
+        date,
+        fc.constantFrom('T', 't'),
+        two,
+        two,
+        two,
+        fc.option(fc.stringMatching(/^[0-9]{1,9}$/), { nil: undefined }),
+        fc.oneof(
+          fc.constantFrom('Z', 'z'),
+          fc.tuple(fc.constantFrom('+', '-'), two, two).map((o) => `${o[0]}${o[1]}:${o[2]}`),
+        ),
+      )
+      .map(
+        ([d, t, h, mi, se, frac, off]) =>
+          `${d}${t}${h}:${mi}:${se}${frac === undefined ? '' : `.${frac}`}${off}`,
+      );
+    for (const [format, strings] of [
+      ['date', date],
+      ['date-time', dateTime],
+    ] as const) {
+      const { pattern, most } = FORMATS.get(format)!;
+      const re = new RegExp(`^${pattern}$`);
+      fc.assert(
+        fc.property(strings, (text) => {
+          assert.ok(re.test(`"${text}"`), text);
+          const f = textFeatures(text);
+          for (const k of ['length', 'digits', 'run', 'upper'] as const)
+            assert.ok(f[k] <= most[k], `${text}: ${k}`);
+          for (const k of ['at', 'dollar', 'colon', 'dot', 'assign'] as const)
+            assert.ok(!f[k] || most[k], `${text}: ${k}`);
+        }),
+        { numRuns: 500 },
+      );
+    }
+  });
+
   test('members in another order match a template spelled in that order', () => {
     const text = '{"days":[{"views":1,"day":"a"}],"generatedAt":"x"}';
     assert.equal(decide(compact, text), false);
@@ -210,7 +282,7 @@ describe('response template', () => {
     assert.equal(r.signal, null, 'the templates did not finish on hostile bodies within 60 s');
     assert.equal(r.status, 0, r.stderr);
     const decided = r.stdout.trim().split('\n');
-    assert.deepEqual(decided, [...Array(18).fill('false'), 'true', 'true']);
+    assert.deepEqual(decided, [...Array(20).fill('false'), 'true', 'true']);
   });
 
   test('property: a match means the full path changes nothing, "changes" that it masks something', () => {
@@ -233,6 +305,9 @@ describe('response template', () => {
         '$2b$10$abcdefghijklmnopqrstuv',
         '-----BEGIN PRIVATE KEY-----',
         '2026-01-01',
+        '2026-06-01T00:00:00Z',
+        '2026-06-01T00:00:00.1234567890123Z',
+        '4111-1111-1111-1111',
       ),
       fc.integer(),
       fc.constantFrom(123456789012, 4111111111111111, 1e21, -5, 0.5, 12345678.5),
