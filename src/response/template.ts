@@ -14,14 +14,14 @@
  * - objects whose members are declared and not writeOnly, in one order (the declared one, or the
  *   one the byte scan learned from traffic), each present or not, except that the first member
  *   spelled must be there when any is, and a required member always (the allowlist does not ask
- *   for it, so a body without one is the byte scan's); names spelled as their bytes (no escapes); undeclared
- *   members only with no masker and a schema that keeps them; no oneOf/anyOf/patternProperties
- *   (the value is needed to decide those);
+ *   for it, so a body without one is the byte scan's); names spelled as their bytes (no escapes);
+ *   undeclared members only with no masker and a schema that keeps them; no
+ *   oneOf/anyOf/patternProperties (the value is needed to decide those);
  * - with a masker: strings whose features fail the masker's gate (no character and no count any
  *   classifier needs), read first as their declared `date` or `date-time` format where the gate
- *   wants no string of that format, and numbers the masker never looks at. Other leaves are captured where they
- *   occur once (not inside an array: a capture in a repeated group keeps only its last repeat) and
- *   judged exactly after the match; inside an array they fail the match.
+ *   wants no string of that format, and numbers the masker never looks at. Other leaves are
+ *   captured where they occur once (not inside an array: a capture in a repeated group keeps only
+ *   its last repeat) and judged exactly after the match; inside an array they fail the match.
  *
  * Linear time: every choice in the expression is decided by what comes next. The alternatives of a
  * value start with different characters; a captured leaf's alternative takes only what the safe
@@ -175,10 +175,12 @@ function safeStringRest(gate: Gate, nested: boolean): string | null {
   return `(?:${upToN(short)}"|${long})`;
 }
 
-// String formats spelled as fixed patterns, with the most each pattern's strings can show (the
-// gates are monotone: when these fail the masker's gate, every string of the pattern does)
 const DATE = '"\\d\\d\\d\\d-\\d\\d-\\d\\d"';
-/** String formats the template spells as fixed patterns (quotes included), with the most their strings show. */
+/**
+ * String formats the template spells as fixed patterns (quotes included), with the most any of
+ * their strings shows: the gates are monotone, so when `most` fails the masker's gate, every string
+ * of the pattern does.
+ */
 export const FORMATS: ReadonlyMap<string, { readonly pattern: string; readonly most: Features }> = new Map([
   ['date', { pattern: DATE, most: { ...blankFeatures(), length: 10, digits: 8, run: 8 } }],
   [
