@@ -8,6 +8,7 @@ import type { Logger } from '../platform/logger.ts';
 import { createRequestRecorder, type GatewayMetrics, type RequestRecorder } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
 import { type ClientInfo, forwardedHeader, resolveClient } from './forwarded.ts';
+import { headerRecord } from './header-record.ts';
 import { HeldBodyView } from './held-body.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
 import {
@@ -440,7 +441,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
 
   /** The gateway's own headers on every answer, as a prototype-less record. */
   #baseHeaders(): Record<string, string | string[]> {
-    const h: Record<string, string | string[]> = Object.create(null);
+    const h = headerRecord();
     h['x-request-id'] = this.#requestId;
     const security = this.#sh.security;
     for (let i = 0; i < security.length; i += 2) h[security[i]!] = security[i + 1]!;

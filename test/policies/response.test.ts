@@ -344,6 +344,26 @@ describe('response policy through the gateway', () => {
     ]);
   });
 
+  test('upstream headers named like Object members are headers like any other, in a held response', async () => {
+    routes.set('/users/10', (_req, res) => {
+      const text = JSON.stringify({ id: 10 });
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('__proto__', 'p');
+      res.setHeader('constructor', 'c');
+      res.setHeader('tostring', 't');
+      res.setHeader('hasownproperty', 'h');
+      res.end(text);
+    });
+    const r = await get('/users/10');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { id: 10 });
+    assert.equal(r.headers.get('__proto__'), 'p');
+    assert.equal(r.headers.get('constructor'), 'c');
+    assert.equal(r.headers.get('tostring'), 't');
+    assert.equal(r.headers.get('hasownproperty'), 'h');
+    assert.equal(r.headers.get('content-type'), 'application/json');
+  });
+
   const big = { id: 1, name: 'n'.repeat(4000), leak: 'password_hash' };
 
   test('over the cap with overflow pass: the body streams on unfiltered and the pass is logged', async () => {
