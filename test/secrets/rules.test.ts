@@ -68,6 +68,28 @@ test('every rule has an id, title, description and at least one planted example'
   }
 });
 
+test('an unquoted secret without a digit is reported where it ends its line (INI, .env, YAML)', () => {
+  // about one 32-character base62 secret in 280 has no digit; it used to read as a code name
+  const noDigit = 'gHjKtMpbQpythuTrYoMKiXNFWqqCXvwd';
+  for (const text of [
+    `[api]\nclient_secret = ${noDigit}\n`,
+    `API_SECRET=${noDigit}`,
+    `  client_secret: ${noDigit}   # from the console\n`,
+  ]) {
+    assert.deepEqual(found(text), [['generic-secret', 'medium']], text);
+  }
+});
+
+test('an unquoted name followed by code is a reference, not a value, even when it looks random', () => {
+  for (const text of [
+    'tokenFlags = scanJSDocCommentForTags(text.slice(tokenStart, pos), tokenFlags);',
+    'const secretKey = kSecretKeyXYZ;',
+    'opts.token = kQwRtZpLmNbVcX, other = 1',
+  ]) {
+    assert.deepEqual(found(text), [], text);
+  }
+});
+
 test('an AWS secret key beside its access key id is a high-confidence pair, even unnamed', () => {
   const text = `const creds = new AWS.Credentials('${k.awsId}', '${k.awsSecret}');`;
   assert.deepEqual(found(text), [

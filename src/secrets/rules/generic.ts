@@ -161,21 +161,42 @@ export const genericSecret: SecretRule = {
       pattern: ASSIGNMENT,
       group: [3, 4, 5, 6],
       confidence: 'medium',
-      check: (value, m) => {
+      check: (value, m, text) => {
         if (NOT_A_SECRET_NAME.test(m[2] ?? '')) return false;
-        return judge(value, (m[1] ?? '').toLowerCase(), m[6] !== undefined);
+        const end = m.indices?.[6]?.[1];
+        return judge(
+          value,
+          (m[1] ?? '').toLowerCase(),
+          m[6] !== undefined,
+          end !== undefined && endsLineAt(text, end),
+        );
       },
     }),
 };
+
+/** Whether only blanks (or a `#` comment) follow `at` on its line: where a config value ends, not a code expression. */
+function endsLineAt(text: string, at: number): boolean {
+  for (let i = at; i < text.length && i < at + 200; i++) {
+    const c = text[i];
+    if (c === '\n' || c === '\r' || c === '#') return true;
+    if (c !== ' ' && c !== '\t') return false;
+  }
+  return true;
+}
 
 function judge(
   value: string,
   keyword: string,
   unquoted: boolean,
+  endsLine: boolean,
 ): false | { confidence: 'low' | 'medium'; note?: string } {
   if (value.includes(' ') || isPlaceholder(value) || CHECKSUMMED.test(value)) return false;
   if (/^(?:https?:|\/|\.\/|\.\.\/|~\/)/.test(value)) return false;
-  if (unquoted && IDENTIFIER_PATH.test(value) && (value.includes('.') || !/[0-9]/.test(value))) return false;
+  // unquoted, a dotted path is a code reference, and so is a name without digits unless it ends its
+  // line and is not made of words (looksLikeWords, below): a secret in an INI or .env file is
+  // unquoted, and 32 base62 characters lack a digit about one time in 280
+  if (unquoted && IDENTIFIER_PATH.test(value) && (value.includes('.') || (!/[0-9]/.test(value) && !endsLine)))
+    return false;
   if (CREDENTIAL_WORDS.test(value) || looksLikeWords(value) || SEPARATED_WORDS.test(value)) return false;
   if (!/[0-9]/.test(value) && separators(value) >= 2) return false;
   const entropy = shannonEntropy(value);
