@@ -7,8 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { contentionBetween, contentionText, isBusy, sampleCpu } from './lib/contention.ts';
 import { findLoadGenerator, type LoadGenerator } from './lib/loadgen.ts';
 import { startBenchUpstream } from './lib/node-rows.ts';
 import { hasCommand, installCleanup, stopAll, stopChild, wasInterrupted } from './lib/procs.ts';
@@ -264,9 +266,15 @@ async function main(argv: readonly string[]): Promise<number> {
   installCleanup(() => rmSync(tmpDir, { recursive: true, force: true }));
 
   const machineText = machine();
-  const busyAtStart = loadavg()[0]! > 0.5;
-  if (busyAtStart)
-    log(`the machine is busy (load average ${loadText()}): figures will be noisy; consider --rounds 3`);
+  // a second of the machine at rest, before anything of the bench runs
+  const rest = sampleCpu();
+  await sleep(1000);
+  const start = sampleCpu();
+  const atStart = rest === null || start === null ? null : contentionBetween(rest, start);
+  if (atStart !== null && isBusy(atStart))
+    log(
+      `other processes are running (${contentionText(atStart)}): figures will be noisy; consider --rounds 3`,
+    );
   const nproc = availableParallelism();
   let loadCpu: string | null = '0';
   let proxyCpu: string | null = '1';
@@ -294,6 +302,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const outcomes = rows.map((_, i) => medianOutcome(rounds.map((r) => r[i]!)));
   await stopChild(upstream);
+  const end = sampleCpu();
+  const during = start === null || end === null ? null : contentionBetween(start, end);
 
   const info: RunInfo = {
     date: new Date().toISOString().replace(/\.[0-9]+Z$/, 'Z'),
@@ -301,8 +311,8 @@ async function main(argv: readonly string[]): Promise<number> {
     machine: `${machineText}, at end ${loadText()}`,
     load: `${gen.name} ${gen.version}, ${opts.connections} connections, ${opts.threads} thread(s), ${opts.warmup} s warm-up then ${opts.duration} s measured per cell${opts.rounds > 1 ? `, median of ${opts.rounds} interleaved rounds` : ''}`,
     pinning,
-    // The bench itself keeps about nproc + 1 processes runnable; more means someone else ran too.
-    busy: busyAtStart || loadavg()[0]! > nproc + 1,
+    others: during === null ? null : contentionText(during),
+    busy: (atStart !== null && isBusy(atStart)) || (during !== null && isBusy(during)),
   };
   const markdown = report(info, opts.scenarios, outcomes, RATIOS, rounds);
   process.stdout.write(`\n${markdown}\n`);

@@ -23,7 +23,9 @@ export interface RunInfo {
   readonly machine: string;
   readonly load: string;
   readonly pinning: string;
-  /** Other work ran on the machine during the run (judged from the load average). */
+  /** CPU other processes took during the run (contention.ts); null where /proc cannot be read. */
+  readonly others: string | null;
+  /** Other processes or guests took enough CPU, before or during the run, to move the figures. */
   readonly busy: boolean;
 }
 
@@ -155,9 +157,10 @@ export function report(
     `- Machine: ${info.machine}`,
     `- Load: ${info.load}`,
     `- Pinning: ${info.pinning}`,
+    ...(info.others === null ? [] : [`- Other processes during the run: ${info.others}`]),
     ...(info.busy
       ? [
-          '- **Busy machine**: other processes competed for the pinned cores during this run; the figures are noisy',
+          '- **Busy machine**: other processes or guests took CPU before or during this run; the figures are noisy',
         ]
       : []),
     '- Errors: responses outside 2xx (wrk counts 3xx as success; the bench API never redirects) plus socket errors (connect, read, write, timeout)',
