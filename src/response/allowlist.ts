@@ -59,6 +59,8 @@ export interface Node {
   readonly picks: Map<string, Node>;
   /** The string `format` the schema names: a hint for the response template, never what decides a body. */
   format: string | null;
+  /** The schema declares a minimum of 0 or more: a hint for the response template, like `format`. */
+  nonNegative: boolean;
 }
 
 const MAX_PICK_CACHE = 64;
@@ -75,6 +77,7 @@ function newNode(): Node {
     finalized: false,
     picks: new Map(),
     format: null,
+    nonNegative: false,
   };
 }
 
@@ -118,6 +121,9 @@ export class AllowlistCompiler {
     if (Array.isArray(s.required))
       for (const r of s.required) if (typeof r === 'string') node.test.required.add(r);
     if (typeof s.format === 'string') node.format = s.format;
+    // exclusiveMinimum is a number in JSON Schema 2019+ and OpenAPI 3.1, a flag beside minimum in 3.0
+    const min = s.minimum ?? s.exclusiveMinimum;
+    if (typeof min === 'number' && min >= 0) node.nonNegative = true;
     const props = isObject(s.properties) ? s.properties : undefined;
     const patterns = isObject(s.patternProperties) ? s.patternProperties : undefined;
     const hasAdditional = 'additionalProperties' in s;
@@ -214,6 +220,8 @@ function mergeFacets(into: Node, from: Node): void {
   for (const r of from.test.required) into.test.required.add(r);
   for (const [k, v] of from.test.pinned) if (!into.test.pinned.has(k)) into.test.pinned.set(k, v);
   into.format ??= from.format;
+  // allOf: every part holds, so one part's minimum bounds the value
+  into.nonNegative ||= from.nonNegative;
 }
 
 /** Merge a node's allOf closure into its own facets, once. Only this node changes: children stay references. */

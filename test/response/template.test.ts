@@ -89,7 +89,11 @@ const strictNode = new AllowlistCompiler().compile({
       items: {
         ...day,
         required: ['day', 'views'],
-        properties: { ...day.properties, day: { type: 'string', format: 'date' } },
+        properties: {
+          ...day.properties,
+          day: { type: 'string', format: 'date' },
+          views: { type: 'integer', minimum: 0 },
+        },
       },
     },
   },
@@ -221,6 +225,36 @@ describe('response template', () => {
     const phones = createJsonMasker({ types: { phone: { kind: 'redact', typed: true } } });
     assert.equal(spelled(template(strictNode, false, declared, phones)), false);
     assert.equal(spelled(template(node, false)), false, 'no format declared');
+  });
+
+  test('a number is read without a fraction where the schema says integer, without a sign where it gives a minimum of 0', () => {
+    // without hints: any number
+    const count = (hinted: boolean) => (hinted ? { type: 'integer', minimum: 0 } : { type: 'number' });
+    const schema = (hinted: boolean) =>
+      new AllowlistCompiler().compile({
+        type: 'object',
+        properties: {
+          n: count(hinted),
+          list: { type: 'array', items: count(hinted) },
+          r: { type: 'number', ...(hinted ? { exclusiveMinimum: 0 } : {}) },
+          both: hinted ? { allOf: [{ type: 'integer' }, { minimum: 1 }] } : { type: 'number' },
+        },
+      });
+    const hinted = schema(true);
+    const plain = schema(false);
+    const t = template(hinted, false);
+    assert.equal(decide(t, '{"n":5,"list":[0,22,333],"r":1.5,"both":7}'), true);
+    // in an array a number breaking its hint fails the match; the byte scan passes the body unchanged
+    // (the first member spelled must be there when any is)
+    for (const text of ['{"n":1,"list":[1,-2]}', '{"n":1,"list":[1.5]}', '{"n":1,"list":[-0.5]}']) {
+      assert.equal(decide(t, text), false, text);
+      assert.equal(decide(template(plain, false), text), true, `${text} without hints`);
+      assert.equal(unchangedByFilters(Buffer.from(text), hinted, judge, { maxDepth: 64 }), true, text);
+    }
+    // where it occurs once, it is captured and judged exactly
+    assert.equal(decide(t, '{"n":-5,"r":-0.5,"both":2.5}'), true);
+    assert.equal(decide(t, '{"n":4111111111111111}'), 'changes');
+    assert.equal(fullPathChanges(hinted, '{"n":4111111111111111}', masker), true);
   });
 
   test('property: a string of a format pattern shows no more than the features it is compiled with', () => {
