@@ -439,7 +439,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     }
   }
 
-  /** The gateway's own headers on every answer, as a prototype-less record. */
+  /** The gateway's own headers on every answer, in a record with no inherited members (header-record.ts). */
   #baseHeaders(): Record<string, string | string[]> {
     const h = headerRecord();
     h['x-request-id'] = this.#requestId;

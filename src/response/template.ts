@@ -75,7 +75,7 @@ function upTo(atom: string, n: number): string {
 const ANY_NUMBER = '-?(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
 // the masker changes only integers of 1e8 and more: a negative number, or one with 8 digits at
 // most before its point and no exponent, is never one (an exponent fails at the next token)
-const NEGATIVE = '-(?:0|[1-9]\\d*)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?';
+const NEGATIVE_INTEGER = '-(?:0|[1-9]\\d*)';
 const SMALL = `(?:0|[1-9]${upTo('\\d', 7)})`;
 const FRACTION = '(?:\\.\\d+)?';
 /**
@@ -85,8 +85,8 @@ const FRACTION = '(?:\\.\\d+)?';
  * each spares the engine a saved position per number.
  */
 const SAFE_NUMBERS = {
-  any: `(?:${NEGATIVE}|${SMALL}${FRACTION})`,
-  integer: `(?:-(?:0|[1-9]\\d*)|${SMALL})`,
+  any: `(?:${NEGATIVE_INTEGER}${FRACTION}(?:[eE][+-]?\\d+)?|${SMALL}${FRACTION})`,
+  integer: `(?:${NEGATIVE_INTEGER}|${SMALL})`,
   nonNegative: `${SMALL}${FRACTION}`,
   nonNegativeInteger: SMALL,
 } as const;
