@@ -271,12 +271,14 @@ export class RedisState implements SharedState {
     if (this.#batch !== batch) return;
     this.#batch = undefined;
     const { keys, args, waiters } = batch;
-    const settle = (r: unknown) => {
-      const all = r as number[];
-      for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(all.slice(i * 4, i * 4 + 4));
-    };
     const fail = (err: unknown) => {
       for (const w of waiters) w.reject(err);
+    };
+    const settle = (r: unknown) => {
+      // a reply of another shape fails every caller: a throw here would leave them waiting for ever
+      if (!Array.isArray(r) || r.length < waiters.length * 4)
+        return fail(unavailable(new Error('malformed reply to a batch')));
+      for (let i = 0; i < waiters.length; i++) waiters[i]!.resolve(r.slice(i * 4, i * 4 + 4) as number[]);
     };
     this.#client.evalsha(SCRIPTS.batch.sha, keys.length, ...keys, ...args).then(settle, (err: unknown) => {
       if (!isNoScript(err)) return fail(unavailable(err));

@@ -290,10 +290,21 @@ describe('redis state across processes', { skip: skip ?? false }, () => {
     off();
   });
 
-  test('the takes and quota checks of one turn reach Redis as one script run, each exact', async () => {
+  test('the takes and quota checks of one turn reach Redis as one script run, each exact', async (t) => {
     const { Redis } = await import('ioredis');
     const watcher = new Redis(REDIS_URL);
-    const monitor = await watcher.monitor();
+    // the monitor's own connection, made here and closed by an after hook: a test that times out
+    // never reaches its finally, and an open connection would keep this file's process alive
+    const monitor = new Redis(REDIS_URL, { monitor: true });
+    t.after(() => {
+      monitor.disconnect();
+      watcher.disconnect();
+    });
+    let monitoring = false;
+    monitor.once('monitoring', () => {
+      monitoring = true;
+    });
+    assert.ok(await within(5_000, () => monitoring), `MONITOR not entered (status ${monitor.status})`);
     const runs: string[][] = [];
     monitor.on('monitor', (_time: string, args: string[]) => {
       // MONITOR also lists the commands a script runs: count the script runs only
@@ -301,54 +312,49 @@ describe('redis state across processes', { skip: skip ?? false }, () => {
       if ((command === 'evalsha' || command === 'eval') && args.some((x) => x.startsWith(`${prefix}x:batch`)))
         runs.push(args);
     });
-    try {
-      await sleep(50);
-      // 150 calls in one turn: three runs (at most 64 items each), in call order
-      const calls = Array.from({ length: 150 }, (_, i) =>
-        i % 3 === 2 ? a.quota('x:batch:q', 20, 60_000) : a.take(`x:batch:t${i % 3}`, 30, 3_600_000, 30),
-      );
-      const results = await Promise.all(calls);
-      const allowed = (pick: (i: number) => boolean) => results.filter((r, i) => pick(i) && r.allowed).length;
-      assert.equal(
-        allowed((i) => i % 3 === 0),
-        30,
-      );
-      assert.equal(
-        allowed((i) => i % 3 === 1),
-        30,
-      );
-      assert.equal(
-        allowed((i) => i % 3 === 2),
-        20,
-      );
-      // a key read once and written once per run still answers item by item: remaining counts down
-      const t0 = results.filter((_, i) => i % 3 === 0);
-      assert.deepEqual(
-        t0.slice(0, 30).map((r) => (r as { remaining: number }).remaining),
-        Array.from({ length: 30 }, (_, i) => 29 - i),
-      );
+    await sleep(50);
+    // 150 calls in one turn: three runs (at most 64 items each), in call order
+    const calls = Array.from({ length: 150 }, (_, i) =>
+      i % 3 === 2 ? a.quota('x:batch:q', 20, 60_000) : a.take(`x:batch:t${i % 3}`, 30, 3_600_000, 30),
+    );
+    const results = await Promise.all(calls);
+    const allowed = (pick: (i: number) => boolean) => results.filter((r, i) => pick(i) && r.allowed).length;
+    assert.equal(
+      allowed((i) => i % 3 === 0),
+      30,
+    );
+    assert.equal(
+      allowed((i) => i % 3 === 1),
+      30,
+    );
+    assert.equal(
+      allowed((i) => i % 3 === 2),
+      20,
+    );
+    // a key read once and written once per run still answers item by item: remaining counts down
+    const t0 = results.filter((_, i) => i % 3 === 0);
+    assert.deepEqual(
+      t0.slice(0, 30).map((r) => (r as { remaining: number }).remaining),
+      Array.from({ length: 30 }, (_, i) => 29 - i),
+    );
 
-      // the quota counts up in call order: the first 20 allowed, then refused with used = 20
-      const quotas = results.filter((_, i) => i % 3 === 2) as { allowed: boolean; used: number }[];
-      assert.deepEqual(
-        quotas.map((q) => q.used),
-        [...Array.from({ length: 20 }, (_, i) => i + 1), ...Array.from({ length: 30 }, () => 20)],
-      );
-      assert.ok(await within(1_000, () => runs.length >= 3));
-      await sleep(50);
-      assert.equal(runs.length, 3, runs.map((r) => r.slice(0, 3).join(' ')).join('\n'));
-      assert.deepEqual(
-        runs.map((r) => Number(r[2])),
-        [64, 64, 22],
-      );
-      // the state the runs left behind holds in the next turn, with its TTL
-      assert.equal((await a.take('x:batch:t0', 30, 3_600_000, 30)).allowed, false);
-      const ttl = await watcher.pttl(`${prefix}x:batch:t0`);
-      assert.ok(ttl > 0 && ttl <= 3_600_000, `TTL ${ttl}`);
-    } finally {
-      monitor.disconnect();
-      watcher.disconnect();
-    }
+    // the quota counts up in call order: the first 20 allowed, then refused with used = 20
+    const quotas = results.filter((_, i) => i % 3 === 2) as { allowed: boolean; used: number }[];
+    assert.deepEqual(
+      quotas.map((q) => q.used),
+      [...Array.from({ length: 20 }, (_, i) => i + 1), ...Array.from({ length: 30 }, () => 20)],
+    );
+    assert.ok(await within(1_000, () => runs.length >= 3));
+    await sleep(50);
+    assert.equal(runs.length, 3, runs.map((r) => r.slice(0, 3).join(' ')).join('\n'));
+    assert.deepEqual(
+      runs.map((r) => Number(r[2])),
+      [64, 64, 22],
+    );
+    // the state the runs left behind holds in the next turn, with its TTL
+    assert.equal((await a.take('x:batch:t0', 30, 3_600_000, 30)).allowed, false);
+    const ttl = await watcher.pttl(`${prefix}x:batch:t0`);
+    assert.ok(ttl > 0 && ttl <= 3_600_000, `TTL ${ttl}`);
   });
 
   test('the script cache is refilled after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
@@ -379,6 +385,67 @@ describe('redis faults never hang or crash', () => {
     await assert.rejects(s.setMember('block', 'ip:198.51.100.7', 60_000), StateUnavailableError);
     assert.ok(s.memberUntil('block', 'ip:198.51.100.7') > 0);
     await s.close();
+  });
+
+  test('a batch answered with a reply of another shape fails its callers instead of leaving them waiting', async () => {
+    // speaks just enough RESP: INFO and SUBSCRIBE get a server's answers, every other command the integer 1
+    const sockets = new Set<Socket>();
+    const srv: Server = createServer((sock) => {
+      sockets.add(sock);
+      sock.on('error', () => {});
+      let buf = '';
+      sock.on('data', (d) => {
+        buf += d.toString('latin1');
+        for (;;) {
+          const args = takeCommand();
+          if (args === null) return;
+          const name = args[0]?.toLowerCase();
+          if (name === 'info') {
+            const info = 'redis_version:7.0.0\r\nloading:0\r\n';
+            sock.write(`$${info.length}\r\n${info}\r\n`);
+          } else if (name === 'subscribe') {
+            // the state's subscriber connection: ioredis needs a true SUBSCRIBE reply here
+            for (const [k, channel] of args.slice(1).entries())
+              sock.write(`*3\r\n$9\r\nsubscribe\r\n$${channel.length}\r\n${channel}\r\n:${k + 1}\r\n`);
+          } else sock.write(':1\r\n');
+        }
+      });
+      /** One whole command off the buffer, or null until it has arrived. */
+      function takeCommand(): string[] | null {
+        let at = buf.indexOf('\r\n');
+        if (!buf.startsWith('*') || at < 0) return null;
+        const n = Number(buf.slice(1, at));
+        const args: string[] = [];
+        let i = at + 2;
+        for (let k = 0; k < n; k++) {
+          at = buf.indexOf('\r\n', i);
+          if (at < 0) return null;
+          const len = Number(buf.slice(i + 1, at));
+          if (buf.length < at + 2 + len + 2) return null;
+          args.push(buf.slice(at + 2, at + 2 + len));
+          i = at + 2 + len + 2;
+        }
+        buf = buf.slice(i);
+        return args;
+      }
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const s = new RedisState({ ...redisOptions, url: `redis://127.0.0.1:${port}`, timeoutMs: 1_000 });
+    try {
+      assert.equal(await s.connect(1_000), true);
+      // two callers in one turn share the batch, and both are told
+      const both = await Promise.allSettled([s.take('k', 1, 1_000, 1), s.quota('q', 1, 1_000)]);
+      assert.deepEqual(
+        both.map((r) => r.status === 'rejected' && r.reason instanceof StateUnavailableError),
+        [true, true],
+      );
+      assert.match(String((both[0] as PromiseRejectedResult).reason.message), /malformed reply/);
+    } finally {
+      await s.close();
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
   });
 
   test('a server that accepts and never answers: commands time out', async () => {
