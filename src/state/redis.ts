@@ -485,7 +485,7 @@ const RedisOptionsCtor = Redis as unknown as new (options: RedisOptions) => Redi
  * nodes whose script cache lacks a script.
  */
 function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
-  if (target.kind === 'single') return new RedisCtor(target.url, options);
+  if (target.kind === 'single') return guardReplies(new RedisCtor(target.url, options));
   const auth: RedisOptions = {};
   if (target.username !== undefined) auth.username = target.username;
   if (target.password !== undefined) auth.password = target.password;
@@ -500,7 +500,7 @@ function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
       enableTLSForSentinelMode: target.tls,
       sentinelRetryStrategy: (times: number) => Math.min(50 * times, 1_000),
     };
-    return new RedisOptionsCtor(sentinel);
+    return guardReplies(new RedisOptionsCtor(sentinel));
   }
   // the per-node options take no retry strategy or offline queue: the cluster client owns those
   const nodeOptions: RedisOptions = { ...auth, maxRetriesPerRequest: 0 };
@@ -517,7 +517,44 @@ function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
     target.nodes.map((n) => ({ host: n.host, port: n.port })),
     clusterOptions,
   );
+  cluster.on('+node', (node: Redis) => guardReplies(node));
   return cluster as unknown as Redis;
+}
+
+/** The code a connection error carries when the server sent a reply the client could not read. */
+const MALFORMED_REPLY = 'ERR_STATE_MALFORMED_REPLY';
+
+const guarded = new WeakSet<Redis>();
+
+/**
+ * A reply of a shape ioredis does not expect (a SUBSCRIBE answered with an integer: a server that
+ * speaks RESP but is not Redis) throws inside ioredis's socket 'data' listener, where nothing
+ * catches it and the process ends. On every connect, wrap that listener: such a reply destroys the
+ * connection instead, which ioredis reports as an error and reconnects, failing what was waiting.
+ */
+function guardReplies(redis: Redis): Redis {
+  if (guarded.has(redis)) return redis;
+  guarded.add(redis);
+  // 'connect' is emitted on the next tick after ioredis prepended its parser's listener, and before
+  // the socket can deliver a reply
+  redis.on('connect', () => {
+    const stream = redis.stream as Writable & { destroy(err?: Error): void };
+    const parse = stream?.listeners('data')[0] as ((data: Buffer) => void) | undefined;
+    if (parse === undefined) return;
+    stream.removeListener('data', parse);
+    stream.prependListener('data', (data: Buffer) => {
+      try {
+        parse.call(stream, data);
+      } catch (err) {
+        // the message names the client's complaint, never a reply's content
+        const e = new Error(
+          `the state server sent a reply the client could not read (${err instanceof Error ? err.name : 'error'})`,
+        );
+        stream.destroy(Object.assign(e, { code: MALFORMED_REPLY }));
+      }
+    });
+  });
+  return redis;
 }
 
 function unavailable(err: unknown): StateUnavailableError {

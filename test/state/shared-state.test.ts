@@ -388,50 +388,11 @@ describe('redis faults never hang or crash', () => {
   });
 
   test('a batch answered with a reply of another shape fails its callers instead of leaving them waiting', async () => {
-    // speaks just enough RESP: INFO and SUBSCRIBE get a server's answers, every other command the integer 1
-    const sockets = new Set<Socket>();
-    const srv: Server = createServer((sock) => {
-      sockets.add(sock);
-      sock.on('error', () => {});
-      let buf = '';
-      sock.on('data', (d) => {
-        buf += d.toString('latin1');
-        for (;;) {
-          const args = takeCommand();
-          if (args === null) return;
-          const name = args[0]?.toLowerCase();
-          if (name === 'info') {
-            const info = 'redis_version:7.0.0\r\nloading:0\r\n';
-            sock.write(`$${info.length}\r\n${info}\r\n`);
-          } else if (name === 'subscribe') {
-            // the state's subscriber connection: ioredis needs a true SUBSCRIBE reply here
-            for (const [k, channel] of args.slice(1).entries())
-              sock.write(`*3\r\n$9\r\nsubscribe\r\n$${channel.length}\r\n${channel}\r\n:${k + 1}\r\n`);
-          } else sock.write(':1\r\n');
-        }
-      });
-      /** One whole command off the buffer, or null until it has arrived. */
-      function takeCommand(): string[] | null {
-        let at = buf.indexOf('\r\n');
-        if (!buf.startsWith('*') || at < 0) return null;
-        const n = Number(buf.slice(1, at));
-        const args: string[] = [];
-        let i = at + 2;
-        for (let k = 0; k < n; k++) {
-          at = buf.indexOf('\r\n', i);
-          if (at < 0) return null;
-          const len = Number(buf.slice(i + 1, at));
-          if (buf.length < at + 2 + len + 2) return null;
-          args.push(buf.slice(at + 2, at + 2 + len));
-          i = at + 2 + len + 2;
-        }
-        buf = buf.slice(i);
-        return args;
-      }
-    });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as { port: number }).port;
-    const s = new RedisState({ ...redisOptions, url: `redis://127.0.0.1:${port}`, timeoutMs: 1_000 });
+    // the state's subscriber connection gets true SUBSCRIBE replies; the batch script the integer 1
+    const fake = await fakeRedis(
+      (channel, k) => `*3\r\n$9\r\nsubscribe\r\n$${channel.length}\r\n${channel}\r\n:${k}\r\n`,
+    );
+    const s = new RedisState({ ...redisOptions, url: fake.url, timeoutMs: 1_000 });
     try {
       assert.equal(await s.connect(1_000), true);
       // two callers in one turn share the batch, and both are told
@@ -443,8 +404,27 @@ describe('redis faults never hang or crash', () => {
       assert.match(String((both[0] as PromiseRejectedResult).reason.message), /malformed reply/);
     } finally {
       await s.close();
-      for (const sock of sockets) sock.destroy();
-      await new Promise<void>((r) => srv.close(() => r()));
+      await fake.close();
+    }
+  });
+
+  test('a SUBSCRIBE answered with a reply of another shape drops the connection, not the process', async () => {
+    // ioredis reads a SUBSCRIBE reply as an array: an integer made it throw where nothing catches
+    const fake = await fakeRedis(() => ':1\r\n');
+    const s = new RedisState({ ...redisOptions, url: fake.url, timeoutMs: 1_000 });
+    try {
+      await s.connect(1_000);
+      assert.ok(
+        await within(3_000, () => s.lastError === 'ERR_STATE_MALFORMED_REPLY'),
+        `lastError: ${s.lastError}`,
+      );
+      // the subscriber reconnects, and is refused again, with backoff: the process lives on
+      assert.ok(fake.connections() >= 3, `connections: ${fake.connections()}`);
+      // the other connection still carries commands to the server
+      await assert.rejects(s.take('k', 1, 1_000, 1), /malformed reply/);
+    } finally {
+      await s.close();
+      await fake.close();
     }
   });
 
@@ -468,3 +448,64 @@ describe('redis faults never hang or crash', () => {
     }
   });
 });
+
+/**
+ * A server speaking just enough RESP for RedisState: INFO gets a server's answer, SUBSCRIBE of
+ * channel k (from 1) gets `subscribeReply`, any other command the integer 1.
+ */
+async function fakeRedis(subscribeReply: (channel: string, k: number) => string): Promise<{
+  readonly url: string;
+  connections(): number;
+  close(): Promise<void>;
+}> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const srv: Server = createServer((sock) => {
+    sockets.add(sock);
+    connections++;
+    sock.on('error', () => {});
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const args = takeCommand();
+        if (args === null) return;
+        const name = args[0]?.toLowerCase();
+        if (name === 'info') {
+          const info = 'redis_version:7.0.0\r\nloading:0\r\n';
+          sock.write(`$${info.length}\r\n${info}\r\n`);
+        } else if (name === 'subscribe') {
+          for (const [k, channel] of args.slice(1).entries()) sock.write(subscribeReply(channel, k + 1));
+        } else sock.write(':1\r\n');
+      }
+    });
+    /** One whole command off the buffer, or null until it has arrived. */
+    function takeCommand(): string[] | null {
+      let at = buf.indexOf('\r\n');
+      if (!buf.startsWith('*') || at < 0) return null;
+      const n = Number(buf.slice(1, at));
+      const args: string[] = [];
+      let i = at + 2;
+      for (let k = 0; k < n; k++) {
+        at = buf.indexOf('\r\n', i);
+        if (at < 0) return null;
+        const len = Number(buf.slice(i + 1, at));
+        if (buf.length < at + 2 + len + 2) return null;
+        args.push(buf.slice(at + 2, at + 2 + len));
+        i = at + 2 + len + 2;
+      }
+      buf = buf.slice(i);
+      return args;
+    }
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: async () => {
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => srv.close(() => r()));
+    },
+  };
+}
