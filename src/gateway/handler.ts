@@ -8,7 +8,7 @@ import type { Logger } from '../platform/logger.ts';
 import { createRequestRecorder, type GatewayMetrics, type RequestRecorder } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
 import { type ClientInfo, forwardedHeader, resolveClient } from './forwarded.ts';
-import { headerRecord } from './header-record.ts';
+import { headerList, headerRecord } from './header-record.ts';
 import { HeldBodyView } from './held-body.ts';
 import { normalizeTarget, type PathOptions } from './normalize-path.ts';
 import {
@@ -591,7 +591,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       const h = this.#responseHeaderRecord(upstreamHeaders);
       this.#held = this.#holdResponse(statusCode, h, filters);
       if (this.#held !== undefined) return;
-      res.writeHead(statusCode, h);
+      res.writeHead(statusCode, headerList(h));
     } else {
       // the body streams straight into the client's response: no intermediate stream
       res.writeHead(statusCode, this.#responseHeaderList(upstreamHeaders));
@@ -641,7 +641,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     this.#recordEvent({ policy: 'response', event: 'over-cap-passed', detail: { maxBytes: h.max } });
     h.state = 'stream';
     const res = this.#res;
-    res.writeHead(h.head.status, h.head.headers);
+    res.writeHead(h.head.status, headerList(h.head.headers));
     for (const c of h.chunks) res.write(c);
     h.chunks = [];
     if (!res.write(chunk)) this.#pause(controller);
@@ -809,7 +809,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       delete headers['content-digest'];
     }
     headers['content-length'] = String(out.byteLength);
-    res.writeHead(h.head.status, headers);
+    res.writeHead(h.head.status, headerList(headers));
     res.end(out);
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { headerRecord } from '../../src/gateway/header-record.ts';
+import { headerList, headerRecord } from '../../src/gateway/header-record.ts';
 
 describe('header record', () => {
   test('has no inherited members: Object.prototype names are not in it', () => {
@@ -34,5 +34,22 @@ describe('header record', () => {
     for (const k in a) keys.push(k);
     assert.deepEqual(keys, ['x-request-id', 'content-type', 'content-length']);
     assert.deepEqual(Object.keys(headerRecord()), []);
+  });
+
+  test('as a flat list: every name then its value(s), in order, __proto__ included', () => {
+    const h = headerRecord();
+    const [PROTO]: string[] = ['__proto__'];
+    h['content-type'] = 'application/json';
+    h[PROTO!] = 'x';
+    h['set-cookie'] = ['a=1', 'b=2'];
+    assert.deepEqual(headerList(h), [
+      'content-type',
+      'application/json',
+      '__proto__',
+      'x',
+      'set-cookie',
+      ['a=1', 'b=2'],
+    ]);
+    assert.deepEqual(headerList(headerRecord()), []);
   });
 });
