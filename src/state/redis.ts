@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { guardDataListener, MalformedReplyError } from '../util/guard-parser.ts';
 import { MemoryState } from './memory.ts';
 import { parseRedisUrl, type RedisTarget } from './redis-url.ts';
 import type { QuotaResult, RateResult, SetName, SharedState, StateOptions } from './types.ts';
@@ -521,16 +522,15 @@ function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
   return cluster as unknown as Redis;
 }
 
-/** The code a connection error carries when the server sent a reply the client could not read. */
+/** The code a connection error carries when Redis sent a reply ioredis could not read. */
 const MALFORMED_REPLY = 'ERR_STATE_MALFORMED_REPLY';
 
 const guarded = new WeakSet<Redis>();
 
 /**
- * A reply of a shape ioredis does not expect (a SUBSCRIBE answered with an integer: a server that
- * speaks RESP but is not Redis) throws inside ioredis's socket 'data' listener, where nothing
- * catches it and the process ends. On every connect, wrap that listener: such a reply destroys the
- * connection instead, which ioredis reports as an error and reconnects, failing what was waiting.
+ * Keep ioredis's reply parser from ending the process (guard-parser.ts): on every connect, guard
+ * its 'data' listener, so that a reply it cannot read drops the connection, which ioredis reports
+ * as an error and reconnects, failing what was waiting.
  */
 function guardReplies(redis: Redis): Redis {
   if (guarded.has(redis)) return redis;
@@ -538,21 +538,10 @@ function guardReplies(redis: Redis): Redis {
   // 'connect' is emitted on the next tick after ioredis prepended its parser's listener, and before
   // the socket can deliver a reply
   redis.on('connect', () => {
-    const stream = redis.stream as Writable & { destroy(err?: Error): void };
-    const parse = stream?.listeners('data')[0] as ((data: Buffer) => void) | undefined;
-    if (parse === undefined) return;
-    stream.removeListener('data', parse);
-    stream.prependListener('data', (data: Buffer) => {
-      try {
-        parse.call(stream, data);
-      } catch (err) {
-        // the message names the client's complaint, never a reply's content
-        const e = new Error(
-          `the state server sent a reply the client could not read (${err instanceof Error ? err.name : 'error'})`,
-        );
-        stream.destroy(Object.assign(e, { code: MALFORMED_REPLY }));
-      }
-    });
+    const stream = redis.stream as Duplex | undefined;
+    const parse = stream?.listeners('data')[0] as ((chunk: Buffer) => void) | undefined;
+    if (stream === undefined || parse === undefined) return;
+    guardDataListener(stream, parse, (err) => new MalformedReplyError('state server', MALFORMED_REPLY, err));
   });
   return redis;
 }

@@ -1,4 +1,6 @@
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
+import { attachGuarded, MalformedReplyError } from '../util/guard-parser.ts';
 import { type ConsumerRow, consumerFromRow, type KeyRow, keyFromRow, keyValues, MAX_LIST } from './rows.ts';
 import type { ApiKeyRecord, ApiKeyWithConsumer, Consumer, Store } from './types.ts';
 
@@ -29,6 +31,31 @@ CREATE INDEX IF NOT EXISTS api_keys_consumer ON api_keys(consumer_id);
 const KEY_COLUMNS =
   'k.id, k.consumer_id, k.hash, k.prefix, k.name, k.created_at, k.expires_at, k.revoked_at, k.last_used_at, k.rotated_from';
 
+/** How long a query may wait for its answer (pg's `query_timeout`). */
+const QUERY_TIMEOUT_MS = 30_000;
+
+/** The code a connection error carries when PostgreSQL sent a message pg could not read. */
+const MALFORMED_MESSAGE = 'ERR_STORE_MALFORMED_MESSAGE';
+
+/**
+ * A pg client whose protocol parser cannot end the process (guard-parser.ts): a message it cannot
+ * read drops the connection, and the query waiting on it fails.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // pg attaches its parser when the socket connects, and again after a TLS upgrade
+    const connection = this.connection as unknown as { attachListeners(stream: Duplex): void };
+    const attach = connection.attachListeners.bind(connection);
+    connection.attachListeners = (stream) =>
+      attachGuarded(
+        stream,
+        () => attach(stream),
+        (err) => new MalformedReplyError('PostgreSQL server', MALFORMED_MESSAGE, err),
+      );
+  }
+}
+
 /** Thrown for a malformed store URL; names the problem, never the password. */
 export class StoreUrlError extends Error {
   constructor(message: string) {
@@ -42,7 +69,12 @@ export class StoreUrlError extends Error {
  * puts them in that schema (created if missing), so that tests and tenants can share one database.
  * Every Rampart table set (keys, events, inventory) opens its pool through here.
  */
-export async function openPostgresPool(url: string, ddl: string, max: number): Promise<pg.Pool> {
+export async function openPostgresPool(
+  url: string,
+  ddl: string,
+  max: number,
+  queryTimeoutMs = QUERY_TIMEOUT_MS,
+): Promise<pg.Pool> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -55,10 +87,14 @@ export async function openPostgresPool(url: string, ddl: string, max: number): P
     throw new StoreUrlError('schema must be a lower-case SQL identifier');
   }
   const pool = new pg.Pool({
+    Client: GuardedClient as unknown as new () => pg.ClientBase,
     connectionString: parsed.toString(),
     max,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
+    // a server that takes a query and never answers must fail it, not hold its caller for ever;
+    // the pool then drops that client. Long enough for a prune of a large events table
+    query_timeout: queryTimeoutMs,
     ...(schema === null ? {} : { options: `-c search_path=${schema}` }),
   });
   // an idle client losing its connection must not take the process down
