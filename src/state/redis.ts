@@ -525,16 +525,13 @@ function connectRedis(target: RedisTarget, options: RedisOptions): Redis {
 /** The code a connection error carries when Redis sent a reply ioredis could not read. */
 const MALFORMED_REPLY = 'ERR_STATE_MALFORMED_REPLY';
 
-const guarded = new WeakSet<Redis>();
-
 /**
  * Keep ioredis's reply parser from ending the process (guard-parser.ts): on every connect, guard
  * its 'data' listener, so that a reply it cannot read drops the connection, which ioredis reports
  * as an error and reconnects, failing what was waiting.
  */
 function guardReplies(redis: Redis): Redis {
-  if (guarded.has(redis)) return redis;
-  guarded.add(redis);
+  // called once per client: at creation, or on the cluster's '+node', emitted when a node's client is made
   // 'connect' is emitted on the next tick after ioredis prepended its parser's listener, and before
   // the socket can deliver a reply
   redis.on('connect', () => {
