@@ -72,6 +72,7 @@ export type RefusalCode =
   | 'response.schema'
   | 'response.too_large'
   | 'response.sensitive'
+  | 'response.encoding'
   | 'upstream.unavailable'
   | 'upstream.timeout'
   | 'upstream.error'
@@ -154,6 +155,7 @@ export const REFUSALS: Readonly<Record<RefusalCode, RefusalInfo>> = Object.freez
   'response.schema': { status: 502, title: 'Response does not match the API schema' },
   'response.too_large': { status: 502, title: 'Response too large to inspect' },
   'response.sensitive': { status: 502, title: 'Response withheld: it carries sensitive data' },
+  'response.encoding': { status: 502, title: 'Response in an encoding the gateway cannot read' },
   'upstream.unavailable': { status: 502, title: 'Bad gateway' },
   'upstream.timeout': { status: 504, title: 'Gateway timeout' },
   'upstream.error': { status: 502, title: 'Bad gateway' },

@@ -234,7 +234,8 @@ const MaskTypes = Type.Partial(Type.Record(SensitiveTypeName, MaskTypeRule), {
     'strategy per detected data type, e.g. { card: partial, email: { strategy: redact, exceptRoles: [admin] } }',
 });
 const ResponseOverflow = Type.Union([Type.Literal('pass'), Type.Literal('refuse')], {
-  description: 'a body over maxBytes: pass (sent unfiltered, logged) or refuse (502 response.too_large)',
+  description:
+    'a body over maxBytes (compressed bodies count decoded), or in a Content-Encoding the gateway cannot decode (it decodes gzip, deflate, br): pass (sent as the upstream sent it, logged) or refuse (502 response.too_large, response.encoding)',
 });
 const ResponseUnknown = Type.Union([Type.Literal('strip'), Type.Literal('refuse')], {
   description:

@@ -7,6 +7,7 @@ import { problemBody, REFUSALS, type Refusal, refuse } from '../errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createRequestRecorder, type GatewayMetrics, type RequestRecorder } from '../platform/metrics.ts';
 import { corsPreflightHeaders, corsResponseHeaders, originAllowed } from '../policies/cors.ts';
+import { type CodedHead, decodeBody, restoreCoding, takeCoding } from './content-coding.ts';
 import { type ClientInfo, forwardedHeader, resolveClient } from './forwarded.ts';
 import { headerList, headerRecord } from './header-record.ts';
 import { HeldBodyView } from './held-body.ts';
@@ -514,10 +515,13 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     // a policy that read (and maybe rewrote) the body forwards those bytes with their own length
     const buffered = ctx.body;
     const consumed = ctx.consumedHeaders;
+    // a filter may read the response: ask for it uncompressed (ModSecurity's SecDisableBackendCompression)
+    const filtered = ctx.responseFilters !== undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
       const lower = name.toLowerCase();
       if (HOP_BY_HOP.has(lower) || REBUILT_REQUEST.has(lower)) continue;
+      if (filtered && lower === 'accept-encoding') continue;
       if (consumed?.includes(lower)) continue;
       if (buffered !== undefined && lower === 'content-length') continue;
       // x-rampart-* carry facts the gateway established (identity, scopes): no client may send them
@@ -532,6 +536,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     const extra = ctx.upstreamHeaders;
     for (let i = 0; i < extra.length; i++) headers.push(extra[i]![0], extra[i]![1]);
     if (buffered !== undefined) headers.push('content-length', String(buffered.byteLength));
+    if (filtered) headers.push('accept-encoding', 'identity');
 
     let body: Readable | Buffer | null = null;
     if (buffered !== undefined) body = buffered;
@@ -574,7 +579,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
   }
 
   onResponseStart(
-    _controller: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     statusCode: number,
     upstreamHeaders: Record<string, string | string[] | undefined>,
   ): void {
@@ -589,8 +594,16 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     const filters = this.#ctx?.responseFilters;
     if (filters !== undefined) {
       const h = this.#responseHeaderRecord(upstreamHeaders);
-      this.#held = this.#holdResponse(statusCode, h, filters);
-      if (this.#held !== undefined) return;
+      const coded = takeCoding(h);
+      const held = this.#holdResponse(statusCode, h, filters, coded);
+      if (held !== undefined) {
+        this.#held = held;
+        // a coding the gateway cannot decode: the filters get no body to read
+        if (coded?.coding === 'unknown' && this.#unseen(held, 'unreadable'))
+          controller.abort(new ClientGoneError('response refused: a coding the gateway cannot read'));
+        return;
+      }
+      if (coded !== undefined) restoreCoding(h, coded);
       res.writeHead(statusCode, headerList(h));
     } else {
       // the body streams straight into the client's response: no intermediate stream
@@ -629,22 +642,41 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       return;
     }
     // past every cap: the first filter that refuses an unseen body wins; else it streams on
-    const refusal = h.holds.find((x) => x.overflow !== null)?.overflow;
-    if (refusal != null) {
-      h.state = 'done';
-      h.chunks = [];
-      this.#sendRefusal(refusal);
+    if (this.#unseen(h, 'over-cap')) {
       // the rest of the body is not wanted: stop reading it
       controller.abort(new ClientGoneError('response refused past its cap'));
       return;
     }
-    this.#recordEvent({ policy: 'response', event: 'over-cap-passed', detail: { maxBytes: h.max } });
+    if (!this.#res.write(chunk)) this.#pause(controller);
+  }
+
+  /**
+   * The filters cannot see this body (past every cap, or in a coding the gateway cannot read): the
+   * first filter that refuses such a body wins, and true is returned; else the head and what is
+   * held go out as the upstream sent them, and the rest streams.
+   */
+  #unseen(h: HeldResponse, why: 'over-cap' | 'unreadable'): boolean {
+    let refusal: Refusal | null = null;
+    for (const x of h.holds) {
+      refusal = why === 'over-cap' ? x.overflow : x.unreadable === undefined ? x.overflow : x.unreadable;
+      if (refusal !== null) break;
+    }
+    if (refusal !== null) {
+      h.state = 'done';
+      h.chunks = [];
+      this.#sendRefusal(refusal);
+      return true;
+    }
+    const detail =
+      why === 'over-cap' ? { maxBytes: h.max } : { contentEncoding: h.coded?.value ?? 'unknown' };
+    this.#recordEvent({ policy: 'response', event: `${why}-passed`, detail });
     h.state = 'stream';
     const res = this.#res;
+    if (h.coded !== undefined) restoreCoding(h.head.headers, h.coded);
     res.writeHead(h.head.status, headerList(h.head.headers));
     for (const c of h.chunks) res.write(c);
     h.chunks = [];
-    if (!res.write(chunk)) this.#pause(controller);
+    return false;
   }
 
   onResponseEnd(): void {
@@ -744,6 +776,7 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
     statusCode: number,
     headers: Record<string, string | string[]>,
     filters: readonly ResponseFilter[],
+    coded: CodedHead | undefined,
   ): HeldResponse | undefined {
     const head: ResponseHead = {
       status: statusCode,
@@ -761,20 +794,32 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
       if (hold.maxBytes > max) max = hold.maxBytes;
     }
     if (holds.length === 0) return undefined;
-    return { head, holds, max, chunks: [], size: 0, state: 'hold' };
+    return { head, holds, max, coded, chunks: [], size: 0, state: 'hold' };
   }
 
   /** Run the filters in order on a whole held body; send it (maybe replaced) or the first refusal. */
   #releaseHeld(h: HeldResponse): void {
     const res = this.#res;
     const headers = h.head.headers;
-    const bytes = h.chunks.length === 1 ? h.chunks[0]! : Buffer.concat(h.chunks, h.size);
+    let bytes = h.chunks.length === 1 ? h.chunks[0]! : Buffer.concat(h.chunks, h.size);
+    const coded = h.coded;
+    // a compressed body: the filters read what it carries, and that is what is sent
+    let changed = false;
+    if (coded !== undefined && coded.coding !== 'unknown') {
+      const decoded = decodeBody(bytes, coded.coding, h.max);
+      if (!decoded.ok) {
+        if (!this.#unseen(h, decoded.reason === 'too-large' ? 'over-cap' : 'unreadable')) res.end();
+        return;
+      }
+      bytes = decoded.bytes;
+      changed = true;
+    }
+    const size = bytes.byteLength;
     const mediaType = mediaTypeEssence(headers['content-type']);
     const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
-    let changed = false;
     const body = new HeldBodyView(mediaType, encoded, bytes);
     for (const hold of h.holds) {
-      if (h.size > hold.maxBytes) {
+      if (size > hold.maxBytes) {
         if (hold.overflow !== null) return this.#sendRefusal(hold.overflow);
         continue;
       }
@@ -880,8 +925,10 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
 interface HeldResponse {
   readonly head: ResponseHead;
   readonly holds: readonly ResponseBodyHold[];
-  /** The largest cap of the holds: nothing more is ever buffered. */
+  /** The largest cap of the holds: nothing more is ever buffered, or decoded. */
   readonly max: number;
+  /** The upstream's Content-Encoding, taken out of the head while the filters read the body. */
+  readonly coded: CodedHead | undefined;
   chunks: Buffer[];
   size: number;
   /** hold: buffering; stream: past every cap, passing unfiltered; done: answered already (a refusal). */

@@ -109,7 +109,11 @@ export interface ResponseEvent {
 export interface HeldBody {
   /** Media type essence, lower-case; '' when there is no Content-Type. */
   readonly mediaType: string;
-  /** The body carries a Content-Encoding other than identity: its bytes are not the content. */
+  /**
+   * The body carries a Content-Encoding other than identity: its bytes are not the content. Never
+   * true for a held body today: the gateway decodes gzip, deflate and br, and refuses or passes
+   * unread what it cannot decode (ResponseBodyHold.unreadable).
+   */
   readonly encoded: boolean;
   readonly bytes: Buffer;
   /**
@@ -149,6 +153,12 @@ export interface ResponseBodyHold {
   readonly maxBytes: number;
   /** Past maxBytes: the refusal sent instead, or null to let the body through unfiltered. */
   readonly overflow: Refusal | null;
+  /**
+   * A body in a Content-Encoding the gateway cannot decode (it decodes gzip, deflate and br), or
+   * that does not decode: the refusal sent instead, or null to let it through unread. Absent: as
+   * `overflow`.
+   */
+  readonly unreadable?: Refusal | null;
   body(head: ResponseHead, held: HeldBody): ResponseOutcome;
 }
 

@@ -122,6 +122,8 @@ interface CompiledResponse {
   readonly refuseUnknown: boolean;
   readonly maxBytes: number;
   readonly overflow: Refusal | null;
+  /** A body in a coding the gateway cannot read: refused where overflow refuses, in enforce mode. */
+  readonly unreadable: Refusal | null;
   readonly maxDepth: number;
   readonly replace5xx: boolean;
   readonly scrub: boolean;
@@ -197,12 +199,14 @@ function compileRoute(c: PolicyCompileContext): CompiledResponse | null {
   const scan = g.scanText;
   const scanOn = r?.scanText ?? scan.enabled;
   const mode = r?.mode ?? g.mode ?? c.mode;
+  const overflow = (r?.overflow ?? g.overflow) === 'refuse' ? refuse('response.too_large') : null;
   return {
     enforce: mode === 'enforce',
     schemas,
     refuseUnknown: (r?.unknownProperties ?? g.unknownProperties) === 'refuse',
     maxBytes: r?.maxBytes ?? g.maxBytes,
-    overflow: (r?.overflow ?? g.overflow) === 'refuse' ? refuse('response.too_large') : null,
+    overflow,
+    unreadable: overflow !== null && mode === 'enforce' ? refuse('response.encoding') : null,
     maxDepth: g.maxDepth,
     replace5xx: g.errors.replace5xx,
     scrub: g.errors.scrub,
@@ -443,7 +447,9 @@ function headFor(cr: CompiledResponse, ctx: RequestContext, head: ResponseHead):
         }),
     };
   }
-  if (isJsonMediaType(mediaType) && !encoded) {
+  // a body still encoded here is in a coding the gateway cannot decode: held only to be refused
+  // (or passed unread, as overflow says), never read
+  if (isJsonMediaType(mediaType)) {
     const declared = cr.schemas?.find(status, mediaType);
     if (declared !== undefined && declared.kind === 'gap') noteGap(cr, head, mediaType, declared.reason);
     const wanted = declared?.kind === 'schema' || cr.maskers.any || (status >= 400 && cr.scrub);
@@ -451,6 +457,7 @@ function headFor(cr: CompiledResponse, ctx: RequestContext, head: ResponseHead):
     return {
       maxBytes: cr.maxBytes,
       overflow: cr.overflow,
+      unreadable: cr.unreadable,
       body: (h, held) => filterJson(cr, h, held, roles()),
     };
   }
@@ -461,10 +468,11 @@ function headFor(cr: CompiledResponse, ctx: RequestContext, head: ResponseHead):
   }
   const scrub = status >= 400 && cr.scrub && textual(mediaType);
   const scan = cr.scanText !== null && matchMediaType(mediaType, cr.scanText.mediaTypes) !== undefined;
-  if (encoded || !(scrub || scan)) return null;
+  if (!(scrub || scan)) return null;
   return {
     maxBytes: cr.maxBytes,
     overflow: cr.overflow,
+    unreadable: cr.unreadable,
     body: (h, held) => filterText(cr, h, held, roles()),
   };
 }

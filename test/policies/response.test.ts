@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { parseConfig } from '../../src/config/load.ts';
 import type { AccessRecord } from '../../src/gateway/handler.ts';
 import { compilePlan } from '../../src/gateway/plan.ts';
@@ -388,6 +389,101 @@ describe('response policy through the gateway', () => {
     const r = await get('/watched');
     assert.deepEqual(r.json, { id: 1, password_hash: 'h' });
     assert.ok(events('monitor:filtered').some((l) => l.route === 'shop:watched'));
+  });
+
+  /** An upstream answer of `body` as it is, with these headers: a compressed one is sent compressed. */
+  const coded = (body: Buffer, headers: Record<string, string>, seen?: (req: IncomingMessage) => void) => {
+    return (req: IncomingMessage, res: ServerResponse) => {
+      seen?.(req);
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': body.byteLength,
+        ...headers,
+      });
+      res.end(body);
+    };
+  };
+  const leaky = Buffer.from(JSON.stringify({ id: 1, card: '4111111111111111', secret: 'x' }));
+  async function getAccepting(path: string): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+    const res = await fetch(`${base}${path}`, {
+      headers: { authorization: `Bearer ${USER}`, 'accept-encoding': 'gzip, deflate, br' },
+    });
+    return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+  }
+
+  test('the upstream is asked for an uncompressed body on a filtered route, whatever the client accepts', async () => {
+    const asked: (string | undefined)[] = [];
+    routes.set(
+      '/users/7',
+      coded(leaky, {}, (req) => asked.push(req.headers['accept-encoding'])),
+    );
+    const r = await getAccepting('/users/7');
+    assert.equal(r.status, 200);
+    assert.deepEqual(asked, ['identity']);
+  });
+
+  test('a compressed body (gzip, deflate, br) is decoded, filtered and masked, and sent decoded', async () => {
+    const codings: [string, Buffer][] = [
+      ['gzip', gzipSync(leaky)],
+      ['x-gzip', gzipSync(leaky)],
+      ['deflate', deflateSync(leaky)],
+      ['br', brotliCompressSync(leaky)],
+    ];
+    for (const [coding, body] of codings) {
+      routes.set('/users/7', coded(body, { 'content-encoding': coding, etag: '"v1-gz"' }));
+      const r = await getAccepting('/users/7');
+      assert.equal(r.status, 200, coding);
+      assert.equal(r.headers.get('content-encoding'), null, `${coding}: sent as the decoded content`);
+      assert.equal(r.headers.get('etag'), null, `${coding}: the coded body's validator no longer applies`);
+      assert.equal(r.headers.get('content-length'), String(r.bytes.byteLength));
+      const sent = JSON.parse(r.bytes.toString('utf8')) as { id: number; card: string };
+      assert.deepEqual(Object.keys(sent), ['id', 'card'], `${coding}: the undeclared secret stripped`);
+      assert.match(sent.card, /^pii_[0-9a-f]{16}$/, `${coding}: the card pseudonymized`);
+    }
+  });
+
+  test('a body in a coding the gateway cannot read, or that does not decode, is refused with 502 response.encoding', async () => {
+    const unreadable: [string, Buffer][] = [
+      ['compress', leaky],
+      ['gzip, br', brotliCompressSync(gzipSync(leaky))],
+      ['gzip', Buffer.from('not gzip at all')],
+    ];
+    for (const [coding, body] of unreadable) {
+      routes.set('/users/7', coded(body, { 'content-encoding': coding }));
+      const r = await getAccepting('/users/7');
+      assert.equal(r.status, 502, coding);
+      assert.equal(JSON.parse(r.bytes.toString('utf8')).code, 'response.encoding', coding);
+    }
+  });
+
+  test('a compressed body that decodes past the cap is refused; it is never decoded whole', async () => {
+    // 64 MB of JSON in about 64 KB of gzip: the gateway stops decoding at the 2 MiB default cap
+    const bomb = gzipSync(
+      Buffer.concat([Buffer.from('{"id":1,"name":"'), Buffer.alloc(64 * 1024 * 1024, 97), Buffer.from('"}')]),
+    );
+    routes.set('/users/7', coded(bomb, { 'content-encoding': 'gzip' }));
+    const r = await getAccepting('/users/7');
+    assert.equal(r.status, 502);
+    assert.equal(JSON.parse(r.bytes.toString('utf8')).code, 'response.too_large');
+  });
+
+  test('where the route lets unseen bodies pass, an unreadable or oversized coded body goes out as the upstream sent it', async () => {
+    // small coded, large decoded: held whole, found too large when decoded
+    const wide = Buffer.from(JSON.stringify(big));
+    routes.set('/big-pass', coded(gzipSync(wide), { 'content-encoding': 'gzip' }));
+    let r = await getAccepting('/big-pass');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-encoding'), 'gzip');
+    assert.deepEqual(JSON.parse(r.bytes.toString('utf8')), big, 'fetch decoded what the upstream coded');
+    // in monitor mode a coding the gateway cannot read passes unread, and is logged
+    routes.set('/watched', coded(leaky, { 'content-encoding': 'compress' }));
+    r = await getAccepting('/watched');
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-encoding'), 'compress');
+    assert.deepEqual(r.bytes, leaky);
+    assert.ok(
+      events('unreadable-passed').some((l) => l.route === 'shop:watched' && l.contentEncoding === 'compress'),
+    );
   });
 
   test('non-JSON bodies are scanned where configured: a card number in text is masked', async () => {
