@@ -3,6 +3,7 @@
  * with getters gets its own accessor pairs, which V8 allocates in the old generation, and one
  * such literal per held response kept starting full mark-compacts under load.
  */
+import { parseExactJson } from '../util/exact-json.ts';
 import { type HeldBody, isJsonMediaType } from './pipeline.ts';
 
 /** The held body as the filters see it: the current bytes, and their JSON parsed at most once. */
@@ -33,7 +34,7 @@ export class HeldBodyView implements HeldBody {
     this.#parsed = undefined;
     if (isJsonMediaType(this.mediaType) && !this.encoded) {
       try {
-        this.#parsed = { value: JSON.parse(this.#bytes.toString('utf8')) };
+        this.#parsed = { value: parseExactJson(this.#bytes.toString('utf8')) };
       } catch {
         // not JSON after all: filters see undefined
       }

@@ -11,6 +11,7 @@ import {
 import type { OwnershipConfig } from '../auth/schema.ts';
 import { ConfigError, type Refusal, refuse } from '../errors.ts';
 import { addResponseBodyCheck, CONTINUE, type RequestContext, type Verdict } from '../gateway/pipeline.ts';
+import { isExactNumber } from '../util/exact-json.ts';
 import { getIdentity, type Identity } from './identity.ts';
 import type { PolicyCompileContext, PolicyFactory } from './registry.ts';
 
@@ -31,6 +32,7 @@ function callerValue(identity: Identity, claim: string): string | undefined {
 
 /** A scalar owner value compared as text (`42` and `"42"` are the same owner). */
 function asText(v: unknown): string | undefined {
+  if (isExactNumber(v)) return v.rawJSON;
   return typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) ? String(v) : undefined;
 }
 

@@ -18,6 +18,7 @@
  * - `if`/`then`/`else` declare the union of the three; `not` declares nothing.
  * - A property that one merged branch declares `writeOnly` is removed even if another declares it.
  */
+import { isExactInteger, isExactNumber } from '../util/exact-json.ts';
 
 /** What an object schema says about an undeclared property: remove it, or keep it filtered by a node. */
 type Additional = Node | 'remove';
@@ -88,8 +89,9 @@ export const ANY: Node = (() => {
   return n;
 })();
 
+/** A JSON object (a number kept as its text is a number, not an object). */
 function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isExactNumber(v);
 }
 
 function isPrimitive(v: unknown): boolean {
@@ -250,6 +252,7 @@ function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (isExactNumber(v)) return isExactInteger(v) ? 'integer' : 'number';
   return typeof v;
 }
 
@@ -374,7 +377,7 @@ export function filterByAllowlist(
   }
 
   function walk(node: Node, value: unknown, depth: number): unknown {
-    if (node === ANY || value === null || typeof value !== 'object') return value;
+    if (node === ANY || value === null || typeof value !== 'object' || isExactNumber(value)) return value;
     if (depth > options.maxDepth) {
       tooDeep = true;
       stop = true;

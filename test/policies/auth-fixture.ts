@@ -89,13 +89,23 @@ ${extra}
 `;
 }
 
-/** Upstream answers: orders 1 belongs to alice, 2 to bob; /orders/3 answers text; everything else echoes. */
+/**
+ * Upstream answers: orders 1 belongs to alice, 2 to bob, 4 to the consumer 12345678901234567890 (a
+ * number in the JSON); /orders/3 answers text; everything else echoes.
+ */
 export function shopUpstream(req: IncomingMessage, res: ServerResponse): void {
   const url = req.url ?? '/';
   const order = /^\/orders\/([0-9]+)$/.exec(url);
   if (order !== null) {
     if (order[1] === '3') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('owner_id=bob');
+      return;
+    }
+    if (order[1] === '4') {
+      // an owner id as a JSON number no double holds (JSON.parse reads 12345678901234567000)
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"id":4,"owner_id":12345678901234567890}');
       return;
     }
     const owner = order[1] === '1' ? 'alice' : 'bob';

@@ -106,6 +106,16 @@ describe('authorize policy through the gateway', () => {
     await byAdmin.body?.cancel();
   });
 
+  test('BOLA by response field compares an owner id no double holds digit for digit', async () => {
+    const owner = await call('/orders/4', `Bearer ${await s.sign('12345678901234567890')}`);
+    assert.equal(owner.status, 200);
+    assert.equal(await owner.text(), '{"id":4,"owner_id":12345678901234567890}');
+    // the id JSON.parse alone would have read: another consumer, refused
+    const rounded = await call('/orders/4', `Bearer ${await s.sign('12345678901234567000')}`);
+    assert.equal(rounded.status, 403);
+    assert.equal(await codeOf(rounded), 'authz.bola');
+  });
+
   test('BOLA by response field fails closed on a body it cannot read', async () => {
     const res = await call('/orders/3', alice);
     assert.equal(res.status, 403);

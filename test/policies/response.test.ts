@@ -486,6 +486,15 @@ describe('response policy through the gateway', () => {
     );
   });
 
+  test('a filtered body keeps every number as the upstream wrote it, however large or precise', async () => {
+    const text = '{"id":12345678901234567890,"name":"a","secret":"s","card":1e400}';
+    routes.set('/users/7', coded(Buffer.from(text), {}));
+    const r = await get('/users/7');
+    assert.equal(r.status, 200);
+    // the undeclared secret is stripped; JSON.parse alone would have sent 12345678901234567000 and null
+    assert.match(r.text, /^\{"id":12345678901234567890,"name":"a","card":"pii_[0-9a-f]{16}"\}$/);
+  });
+
   test('non-JSON bodies are scanned where configured: a card number in text is masked', async () => {
     routes.set('/notes', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });

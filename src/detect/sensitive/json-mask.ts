@@ -1,7 +1,15 @@
+import { isExactInteger, isExactNumber } from '../../util/exact-json.ts';
 import { classifyText, classifyValue, type Features, type Gate, gateOf, scannerGate } from './classify.ts';
 import { classifyFieldName, fieldSuggestsHash } from './field-name.ts';
 import { type MaskStrategy, mask, validateStrategy } from './mask.ts';
 import { SENSITIVE_TYPES, type SensitiveType } from './types.ts';
+
+/** The text a scalar is masked as: a string, a number's digits (its source text when kept exact). */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  return isExactNumber(value) ? value.rawJSON : undefined;
+}
 
 /** Masks every string and number under matching properties (booleans and null stay as they are). */
 export interface FieldMaskRule {
@@ -260,10 +268,11 @@ export function createJsonMasker(rules: JsonMaskerRules): JsonMasker {
     let nodes = 0;
 
     function maskScalar(value: unknown, forced: Forced): unknown {
-      if (typeof value !== 'string' && typeof value !== 'number') return value;
+      const text = scalarText(value);
+      if (text === undefined) return value;
       counts[forced.type]++;
       masked++;
-      return mask(String(value), forced.strategy, forced.type);
+      return mask(text, forced.strategy, forced.type);
     }
 
     function detect(value: string, name: string): string {
@@ -291,7 +300,8 @@ export function createJsonMasker(rules: JsonMaskerRules): JsonMasker {
     // Returns the masked leaf, or a fresh container for the walker to fill.
     function visit(value: unknown, name: string, forced: Forced | null): unknown {
       if (forced !== null) return maskScalar(value, forced);
-      if (useFieldNames && (typeof value === 'string' || typeof value === 'number')) {
+      const exact = isExactNumber(value);
+      if (useFieldNames && (typeof value === 'string' || typeof value === 'number' || exact)) {
         const t = inferredType(name);
         const strategy = t === null ? undefined : byType.get(t);
         if (strategy !== undefined && t !== null) return maskScalar(value, { strategy, type: t });
@@ -306,6 +316,11 @@ export function createJsonMasker(rules: JsonMaskerRules): JsonMasker {
         const s = String(value);
         const d = detect(s, name);
         return d === s ? value : d;
+      }
+      // an integer a double cannot hold (a 19-digit card number, say), kept as its digits
+      if (exact && byType.size > 0 && isExactInteger(value)) {
+        const d = detect(value.rawJSON, name);
+        return d === value.rawJSON ? value : d;
       }
       return value;
     }
@@ -325,7 +340,8 @@ export function createJsonMasker(rules: JsonMaskerRules): JsonMasker {
       states: readonly number[],
       forced: Forced | null,
     ): unknown {
-      if (value === null || typeof value !== 'object') return visit(value, name, forced);
+      if (value === null || typeof value !== 'object' || isExactNumber(value))
+        return visit(value, name, forced);
       const isArray = Array.isArray(value);
       const src = value as unknown[] | Record<string, unknown>;
       const dst: unknown[] | Record<string, unknown> = isArray ? [] : {};
@@ -361,7 +377,12 @@ export function createJsonMasker(rules: JsonMaskerRules): JsonMasker {
       const name = keys === null ? frame.name : key;
       const states = pointers.length > 0 ? advance(frame.states, key) : EMPTY;
       const forced = frame.forced ?? ruleFor(states, keys === null ? '' : key);
-      if (child !== null && typeof child === 'object' && frame.depth + 1 > maxDepth) {
+      if (
+        child !== null &&
+        typeof child === 'object' &&
+        frame.depth + 1 > maxDepth &&
+        !isExactNumber(child)
+      ) {
         return { ok: false, reason: 'depth' };
       }
       const out = open(child, frame.depth + 1, name, states, forced);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createJsonMasker, createPseudonymKey, mask } from '../../../src/detect/sensitive/index.ts';
+import { parseExactJson } from '../../../src/util/exact-json.ts';
 
 const key = createPseudonymKey('json-mask-test-key-0123456789');
 
@@ -205,4 +206,21 @@ test('json mask: a property-name rule without letters or digits is refused', () 
     () => createJsonMasker({ fields: [{ field: '__', strategy: { kind: 'redact' } }] }),
     RangeError,
   );
+});
+
+test('numbers kept as their text (exact JSON) are numbers to the masker: a 19-digit card masked, an id kept exact', () => {
+  // 4000000000000000006 passes Luhn and is a 19-digit Visa; a double cannot hold it
+  const input = parseExactJson(
+    '{"n":4000000000000000006,"id":12345678901234567890,"nested":{"n":4000000000000000006}}',
+  );
+  const r = createJsonMasker({ types: { card: { kind: 'partial' } } })(input);
+  assert.ok(r.ok);
+  assert.equal(
+    JSON.stringify(r.value),
+    '{"n":"***************0006","id":12345678901234567890,"nested":{"n":"***************0006"}}',
+  );
+  const byField = createJsonMasker({ fields: [{ field: 'id', strategy: { kind: 'redact' } }] })(input);
+  assert.ok(byField.ok);
+  assert.equal((byField.value as { id: unknown }).id, '[REDACTED]', 'a field rule masks it as a scalar');
+  assert.deepEqual(createJsonMasker({ maxDepth: 1 })(parseExactJson('{"id":12345678901234567890}')).ok, true);
 });
