@@ -18,6 +18,7 @@ import {
 } from '../gateway/pipeline.ts';
 import type { LoadedDocument } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
+import { parseExactJson } from '../util/exact-json.ts';
 import {
   type BodyLimits,
   decodeForm,
@@ -197,17 +198,18 @@ export function compileValidation(c: PolicyCompileContext, op: Operation, g: Rea
   }
   const declared = [...media.keys()];
 
+  /** Null: valid; the violations; or the unknown properties whose removal made `value` valid. */
   const checkValue = (
     v: ValidateFunction | undefined,
     value: unknown,
     mayStrip: boolean,
-  ): ProblemError[] | 'stripped' | null => {
+  ): ProblemError[] | { readonly stripped: readonly ErrorObject[] } | null => {
     if (v === undefined || v(value)) return null;
     const errors = v.errors ?? [];
     if (mayStrip && errors.some(isUnknown)) {
       if (errors.every(isUnknown)) {
         for (const e of errors) deleteUnknown(value, e);
-        if (v(value)) return 'stripped';
+        if (v(value)) return { stripped: errors };
         return violationsFromAjv(v.errors ?? [], '/body');
       }
       return violationsFromAjv(
@@ -271,8 +273,13 @@ export function compileValidation(c: PolicyCompileContext, op: Operation, g: Rea
     }
     // forms and multipart are forwarded as sent (stripping them would mean re-encoding): refused
     const result = checkValue(entry.validate, value, strip && kind === 'json');
-    if (result === 'stripped') replaceBody(ctx, Buffer.from(JSON.stringify(value)));
-    else if (result !== null) return { kind: 'refuse', refusal: schemaRefusal(result) };
+    if (result !== null && 'stripped' in result) {
+      // the same removals on the body read with its numbers exact: an id no double holds goes
+      // upstream as the client wrote it (the bytes were valid UTF-8 JSON a moment ago)
+      const exact = parseExactJson(bytes.toString('utf8'));
+      for (const e of result.stripped) deleteUnknown(exact, e);
+      replaceBody(ctx, Buffer.from(JSON.stringify(exact)));
+    } else if (result !== null) return { kind: 'refuse', refusal: schemaRefusal(result) };
     ctx.facts[PARSED_BODY_FACT] = parsed;
     return CONTINUE;
   };

@@ -86,6 +86,7 @@ components:
         id: { type: integer, readOnly: true }
         display_name: { type: string, minLength: 1, maxLength: 64 }
         tags: { type: array, items: { type: string } }
+        score: { type: number }
 `;
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
@@ -156,6 +157,16 @@ describe('validate policy through the gateway', () => {
     assert.equal(r.status, 200);
     assert.equal(r.json?.body, '{"display_name":"A"}');
     assert.equal(r.json?.length, String('{"display_name":"A"}'.length));
+  });
+  it('stripping keeps the numbers the client wrote: an id no double holds goes upstream digit for digit', async () => {
+    const r = await send(
+      'PUT',
+      '/users/1',
+      '{"display_name":"A","score":12345678901234567890,"role":"admin"}',
+      json,
+    );
+    assert.equal(r.status, 200);
+    assert.equal(r.json?.body, '{"display_name":"A","score":12345678901234567890}');
   });
   it('in strip mode still refuses other violations (without listing the stripped ones)', async () => {
     const r = await send('PUT', '/users/1', '{"display_name":"","role":"admin"}', json);
