@@ -113,6 +113,11 @@ class ClientGoneError extends Error {
   readonly code = 'RAMPART_CLIENT_GONE';
 }
 
+/** The upstream answered with a status outside HTTP's 100–599. */
+class InvalidStatusError extends Error {
+  readonly code = 'RAMPART_UPSTREAM_INVALID_STATUS';
+}
+
 /** What every request of one listener shares: fixed at start, or cached across requests. */
 interface Shared {
   readonly state: GatewayState;
@@ -585,6 +590,11 @@ class Exchange implements Dispatcher.DispatchHandler, MonitorSink {
   ): void {
     // interim 1xx answers are the upstream's business: the client gets the final one
     if (statusCode < 200) return;
+    // RFC 9110 §15: a status past 599 is invalid, and a client treats it as a 5xx; this one sends 502
+    if (statusCode > 599) {
+      controller.abort(new InvalidStatusError(`status ${statusCode}`));
+      return;
+    }
     this.#answered = true;
     const upstream = this.#upstream!;
     this.#upstreamMs = performance.now() - this.#upstreamStart;

@@ -236,6 +236,27 @@ describe('gateway over real sockets', () => {
     }
   });
 
+  test('an upstream status past 599 is invalid (RFC 9110 §15): the client gets 502 upstream.error', async () => {
+    for (const status of [600, 999]) {
+      up.handler = (_req, res) => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end('internal library error 42');
+      };
+      const res = await request(`${gw.url}/v1/health`);
+      assert.equal(res.statusCode, 502, String(status));
+      const text = await res.body.text();
+      assert.match(text, /upstream\.error/);
+      assert.doesNotMatch(text, /library error/);
+    }
+    up.handler = (_req, res) => {
+      res.writeHead(599, { 'content-type': 'text/plain' });
+      res.end('edge');
+    };
+    const edge = await request(`${gw.url}/v1/health`);
+    assert.equal(edge.statusCode, 599, 'the last valid status passes');
+    await edge.body.dump();
+  });
+
   test('a client that aborts mid-response and an upstream that resets do not break the gateway', async () => {
     up.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
