@@ -909,7 +909,13 @@ function scanAfterQuote(tokens: readonly Token[], hits: Hit[]): void {
         (tokens[j + 2]?.value === 'select' || isKnownFunction(tokens[j + 2]))
       ) {
         hit('sqli.quote-expression', 0.85, tokens[j + 2]!.end);
-      } else if (t.type === 'cmp' && isLiteral(next) && tokens[j + 2]?.type === 'logic') {
+      } else if (
+        t.type === 'cmp' &&
+        isLiteral(next) &&
+        tokens[j + 2]?.type === 'logic' &&
+        // a logic word that ends the value has no expression to score (`'=1 or`)
+        tokens[j + 3] !== undefined
+      ) {
         hit('sqli.quote-logic', expressionScore(tokens, j + 3, true), tokens[j + 3]!.end);
       } else if (
         j === 1 &&

@@ -136,3 +136,11 @@ test('sqli: look-alikes of the new rules stay clean', () => {
     '/* not sql */ just a comment',
   ]);
 });
+
+test('sqli: a comparison after a quote that ends on a logic word is read to its end, not past it', () => {
+  // found by the detectAll property (fast-check seed -1222336784): the detector read a token past the end
+  for (const value of ["'>127.0.0.1and", "'=1 or", "'<2and", "1'>1or"]) {
+    assert.doesNotThrow(() => detectInjection(value), value);
+  }
+  assertDetected('sqli', ["'=1 or 1=1", "x'>0 and sleep(5)"]);
+});
