@@ -18,7 +18,7 @@ import {
 } from '../gateway/pipeline.ts';
 import type { LoadedDocument } from '../openapi/load.ts';
 import type { Operation } from '../openapi/operations.ts';
-import { parseExactJson } from '../util/exact-json.ts';
+import { mayLoseNumbers, parseExactJson } from '../util/exact-json.ts';
 import {
   type BodyLimits,
   decodeForm,
@@ -274,11 +274,16 @@ export function compileValidation(c: PolicyCompileContext, op: Operation, g: Rea
     // forms and multipart are forwarded as sent (stripping them would mean re-encoding): refused
     const result = checkValue(entry.validate, value, strip && kind === 'json');
     if (result !== null && 'stripped' in result) {
-      // the same removals on the body read with its numbers exact: an id no double holds goes
-      // upstream as the client wrote it (the bytes were valid UTF-8 JSON a moment ago)
-      const exact = parseExactJson(bytes.toString('utf8'));
-      for (const e of result.stripped) deleteUnknown(exact, e);
-      replaceBody(ctx, Buffer.from(JSON.stringify(exact)));
+      // where JSON.parse may have rounded a number, the same removals on the body read with its
+      // numbers exact: an id no double holds goes upstream as the client wrote it (the bytes were
+      // valid UTF-8 JSON a moment ago); otherwise the stripped value already is exact
+      let out = value;
+      const text = bytes.toString('utf8');
+      if (mayLoseNumbers(text)) {
+        out = parseExactJson(text);
+        for (const e of result.stripped) deleteUnknown(out, e);
+      }
+      replaceBody(ctx, Buffer.from(JSON.stringify(out)));
     } else if (result !== null) return { kind: 'refuse', refusal: schemaRefusal(result) };
     ctx.facts[PARSED_BODY_FACT] = parsed;
     return CONTINUE;

@@ -58,9 +58,14 @@ function keepExact(_key: string, value: unknown, context: { source?: string }): 
     : value;
 }
 
+/** Whether JSON.parse might change a number of `text`: false means it reads every one exactly. */
+export function mayLoseNumbers(text: string): boolean {
+  return SUPPORTED && MAY_LOSE.test(text);
+}
+
 /** JSON.parse of `text`, numbers a double cannot hold kept as their text; throws as JSON.parse does. */
 export function parseExactJson(text: string): unknown {
-  return SUPPORTED && MAY_LOSE.test(text) ? J.parse(text, keepExact) : JSON.parse(text);
+  return mayLoseNumbers(text) ? J.parse(text, keepExact) : JSON.parse(text);
 }
 
 /** Whether a parsed value is a number kept as its source text. */
